@@ -1,0 +1,1 @@
+"""Alembic migrations that own Komok's schema (run through `models.migrate`)."""

@@ -1,0 +1,65 @@
+"""Services for clients (people): create and update, validated and audited."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from models import audit
+from models.actor import Actor
+from models.db import Database
+from models.errors import ValidationFailed
+from models.records import apply_changes, audit_changes, load_for_update
+from models.schemas import PersonCreate, PersonUpdate
+from models.tables import Person
+from models.validation import validate
+from translations import _
+
+
+def create_person(
+    *, db: Database, actor: Actor, data: PersonCreate | Mapping[str, Any]
+) -> Person:
+    """Record a new client and return it."""
+    values = validate(PersonCreate, data)
+    with db.write() as session:
+        person = Person(**values.model_dump(), created_by=actor.user_id)
+        session.add(person)
+        session.flush()
+        audit.record(session, actor=actor, action="create", entity="person", entity_id=person.id)
+    return person
+
+
+def update_person(
+    *,
+    db: Database,
+    actor: Actor,
+    person_id: uuid.UUID,
+    version: int,
+    data: PersonUpdate | Mapping[str, Any],
+) -> Person:
+    """Change a client's details; refuses a stale `version` with StaleEditError."""
+    values = validate(PersonUpdate, data)
+    changes = values.model_dump(exclude_unset=True)
+    for key in ("family_name", "given_name", "patronymic", "latin_name", "rayon"):
+        if key in changes and changes[key] is None:
+            changes[key] = ""
+    if "sex" in changes and changes["sex"] is None:
+        changes["sex"] = "unknown"
+    if "phones" in changes and changes["phones"] is None:
+        changes["phones"] = []
+    with db.write() as session:
+        person = load_for_update(session, Person, person_id, version)
+        after = {**{k: getattr(person, k) for k in changes}, **changes}
+        family = after.get("family_name", person.family_name)
+        given = after.get("given_name", person.given_name)
+        if not (family or given):
+            raise ValidationFailed({"": _("Enter at least a family name or a given name.")})
+        diff = apply_changes(person, changes)
+        if diff:
+            session.add(person)
+            audit.record(
+                session, actor=actor, action="update", entity="person", entity_id=person.id,
+                changes=audit_changes(diff),
+            )
+    return person

@@ -1,0 +1,182 @@
+"""A vault: the data folder holding the encrypted database and the users' key slots.
+
+`create_vault` makes a new organisation (database key, schema, first coordinator, slot);
+`unlock_vault` turns a user name and password into an open, up-to-date database. The
+real vault lives in the user data folder (`KOMOK_DATA_DIR` overrides it); the demo vault
+lives in its own `demo` folder beside it so demo data never mixes with real cases.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+from argon2 import PasswordHasher
+from argon2.exceptions import VerificationError
+from sqlmodel import select
+
+from models import audit, errors, keyslots, migrate
+from models.actor import Actor
+from models.db import Database, open_sqlcipher, open_url
+from models.keyslots import KdfParams, WrongPasswordError
+from models.settings import put_setting
+from models.tables import User
+from models.timeutil import utcnow
+from translations import _
+
+DB_NAME = "komok.db"
+KEYS_DIR = "keys"
+DEMO_DIR = "demo"
+
+
+def data_dir() -> Path:
+    """The folder that holds Komok's data (KOMOK_DATA_DIR, else the platform's user data dir)."""
+    override = os.environ.get("KOMOK_DATA_DIR")
+    if override:
+        return Path(override).expanduser()
+    return Path(platformdirs.user_data_dir("komok", appauthor=False))
+
+
+def demo_dir() -> Path:
+    """The folder of the demo vault."""
+    return data_dir() / DEMO_DIR
+
+
+def database_path(vault: Path) -> Path:
+    """The database file of a vault."""
+    return Path(vault) / DB_NAME
+
+
+def vault_exists(vault: Path) -> bool:
+    """Whether a vault folder holds a database."""
+    return database_path(vault).is_file()
+
+
+@dataclass
+class OpenVault:
+    """An unlocked database with the signed-in user; `upgrade_copy` if the schema was upgraded."""
+
+    db: Database
+    actor: Actor
+    upgrade_copy: Path | None = None
+
+
+def _actor(user: User) -> Actor:
+    return Actor(user_id=user.id, username=user.username, role=user.role)
+
+
+def create_vault(
+    vault: Path,
+    *,
+    organisation: str,
+    case_prefix: str,
+    username: str,
+    display_name: str,
+    password: str,
+    language: str = "ky",
+    kdf: KdfParams = KdfParams(),
+    demo: bool = False,
+) -> OpenVault:
+    """Create a new encrypted database with its first coordinator; refuse to overwrite one."""
+    vault = Path(vault)
+    if vault_exists(vault):
+        raise errors.StoreError(_("A database already exists in {folder}.").format(folder=vault))
+    try:
+        vault.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError as exc:
+        raise errors.DataDirError(
+            _("Cannot create the data folder {folder}: {reason}").format(
+                folder=vault, reason=exc.strerror
+            )
+        ) from exc
+    key = keyslots.new_database_key()
+    slot = keyslots.wrap_key(key, username=username, password=password, params=kdf)
+    db = open_sqlcipher(database_path(vault), key, create=True)
+    try:
+        migrate.upgrade(db, backup=False)
+        user = User(
+            id=uuid.uuid4(), username=username, display_name=display_name,
+            role="coordinator", language=language,
+        )
+        actor = _actor(user)
+        with db.write() as session:
+            session.add(user)
+            session.flush()
+            audit.record(session, actor=actor, action="create", entity="user", entity_id=user.id)
+            put_setting(session, actor=actor, key="organisation_name", value=organisation)
+            put_setting(session, actor=actor, key="case_number_prefix", value=case_prefix)
+            if demo:
+                put_setting(session, actor=actor, key="demo", value=True)
+        keyslots.write_slot(vault / KEYS_DIR, slot)
+    except BaseException:
+        db.close()
+        shutil.rmtree(vault / KEYS_DIR, ignore_errors=True)
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(database_path(vault)) + suffix).unlink(missing_ok=True)
+        raise
+    return OpenVault(db=db, actor=actor)
+
+
+def _signed_in(db: Database, username: str) -> User:
+    with db.write() as session:
+        user = session.exec(select(User).where(User.username == username)).first()
+        if user is None or not user.active:
+            raise WrongPasswordError()
+        user.last_login_at = utcnow()
+        session.add(user)
+        audit.record(session, actor=_actor(user), action="login", entity="user", entity_id=user.id)
+    return user
+
+
+def unlock_vault(vault: Path, *, username: str, password: str, upgrade: bool = True) -> OpenVault:
+    """Open a vault with a user's password, upgrading an older schema (after a copy)."""
+    vault = Path(vault)
+    if not vault_exists(vault):
+        raise errors.DataDirError(_("There is no database at {path}.").format(path=vault))
+    key = keyslots.unwrap_key(keyslots.read_slot(vault / KEYS_DIR, username), password)
+    try:
+        db = open_sqlcipher(database_path(vault), key)
+    except errors.WrongKeyError as exc:
+        raise errors.CorruptDatabaseError() from exc
+    try:
+        copy = migrate.upgrade(db) if upgrade else None
+        if not upgrade and migrate.schema_state(db).state != "current":
+            raise errors.StoreError(_("The database needs an upgrade: run “komok db upgrade”."))
+        user = _signed_in(db, username)
+    except BaseException:
+        db.close()
+        raise
+    return OpenVault(db=db, actor=_actor(user), upgrade_copy=copy)
+
+
+_hasher = PasswordHasher()
+
+
+def hash_password(password: str) -> str:
+    """An Argon2id hash for server (PostgreSQL) accounts, which have no key slot."""
+    return _hasher.hash(password)
+
+
+def connect_server(url: str, *, username: str, password: str, upgrade: bool = True) -> OpenVault:
+    """Open a PostgreSQL database and sign in against the users table's password hashes."""
+    db = open_url(url)
+    try:
+        if upgrade:
+            migrate.upgrade(db)
+        with db.read() as session:
+            user = session.exec(select(User).where(User.username == username)).first()
+        if user is None or not user.password_hash or not user.active:
+            raise WrongPasswordError()
+        try:
+            _hasher.verify(user.password_hash, password)
+        except VerificationError:
+            raise WrongPasswordError() from None
+        user = _signed_in(db, username)
+    except BaseException:
+        db.close()
+        raise
+    return OpenVault(db=db, actor=_actor(user))
