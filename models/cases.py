@@ -78,7 +78,11 @@ def open_case(*, db: Database, actor: Actor, data: CaseCreate | Mapping[str, Any
         session.flush()
         _set_categories(session, case.id, values.categories)
         audit.record(
-            session, actor=actor, action="create", entity="case", entity_id=case.id,
+            session,
+            actor=actor,
+            action="create",
+            entity="case",
+            entity_id=case.id,
             changes={"number": case.number, "categories": values.categories},
         )
     return case
@@ -127,7 +131,11 @@ def update_case(
         if diff:
             session.add(case)
             audit.record(
-                session, actor=actor, action="update", entity="case", entity_id=case.id,
+                session,
+                actor=actor,
+                action="update",
+                entity="case",
+                entity_id=case.id,
                 changes=audit_changes(diff),
             )
     return case
@@ -180,7 +188,11 @@ def change_status(
         )
         action = "reopen" if old == "closed" else "status"
         audit.record(
-            session, actor=actor, action=action, entity="case", entity_id=case.id,
+            session,
+            actor=actor,
+            action=action,
+            entity="case",
+            entity_id=case.id,
             changes={"status": [old, values.status], "closure_reason": values.closure_reason},
         )
     return case

@@ -42,6 +42,7 @@ class KdfParams:
     parallelism: int = 2
 
 
+DEFAULT_KDF = KdfParams()
 # Cheap parameters for tests and throwaway demo vaults only.
 FAST_KDF = KdfParams(time_cost=1, memory_cost=8192, parallelism=1)
 
@@ -53,9 +54,13 @@ def new_database_key() -> bytes:
 
 def _derive(password: str, salt: bytes, params: KdfParams) -> bytes:
     return hash_secret_raw(
-        password.encode("utf-8"), salt, time_cost=params.time_cost,
-        memory_cost=params.memory_cost, parallelism=params.parallelism,
-        hash_len=32, type=Type.ID,
+        password.encode("utf-8"),
+        salt,
+        time_cost=params.time_cost,
+        memory_cost=params.memory_cost,
+        parallelism=params.parallelism,
+        hash_len=32,
+        type=Type.ID,
     )
 
 
@@ -63,16 +68,21 @@ def _aad(username: str) -> bytes:
     return f"komok-keyslot:{SLOT_FORMAT}:{username}".encode()
 
 
-def wrap_key(key: bytes, *, username: str, password: str, params: KdfParams = KdfParams()) -> dict:
+def wrap_key(key: bytes, *, username: str, password: str, params: KdfParams = DEFAULT_KDF) -> dict:
     """A new slot (a JSON-ready dict) holding `key` for `username` under `password`."""
     salt, nonce = secrets.token_bytes(16), secrets.token_bytes(12)
     wrapped = AESGCM(_derive(password, salt, params)).encrypt(nonce, key, _aad(username))
     b64 = lambda b: base64.b64encode(b).decode("ascii")  # noqa: E731
     return {
-        "format": SLOT_FORMAT, "username": username, "kdf": "argon2id",
-        "time_cost": params.time_cost, "memory_cost": params.memory_cost,
+        "format": SLOT_FORMAT,
+        "username": username,
+        "kdf": "argon2id",
+        "time_cost": params.time_cost,
+        "memory_cost": params.memory_cost,
         "parallelism": params.parallelism,
-        "salt": b64(salt), "nonce": b64(nonce), "wrapped_key": b64(wrapped),
+        "salt": b64(salt),
+        "nonce": b64(nonce),
+        "wrapped_key": b64(wrapped),
     }
 
 

@@ -17,9 +17,7 @@ from models.validation import validate
 from translations import _
 
 
-def create_person(
-    *, db: Database, actor: Actor, data: PersonCreate | Mapping[str, Any]
-) -> Person:
+def create_person(*, db: Database, actor: Actor, data: PersonCreate | Mapping[str, Any]) -> Person:
     """Record a new client and return it."""
     values = validate(PersonCreate, data)
     with db.write() as session:
@@ -59,7 +57,11 @@ def update_person(
         if diff:
             session.add(person)
             audit.record(
-                session, actor=actor, action="update", entity="person", entity_id=person.id,
+                session,
+                actor=actor,
+                action="update",
+                entity="person",
+                entity_id=person.id,
                 changes=audit_changes(diff),
             )
     return person

@@ -17,8 +17,19 @@ T = TypeVar("T", bound=SQLModel)
 # Field values that are personal or free text: the audit log names the field, not the value.
 PRIVATE_FIELDS = frozenset(
     {
-        "family_name", "given_name", "patronymic", "latin_name", "birth_date", "birth_year",
-        "phones", "rayon", "employer_name", "destination_city", "details", "text", "note",
+        "family_name",
+        "given_name",
+        "patronymic",
+        "latin_name",
+        "birth_date",
+        "birth_year",
+        "phones",
+        "rayon",
+        "employer_name",
+        "destination_city",
+        "details",
+        "text",
+        "note",
     }
 )
 

@@ -30,14 +30,15 @@ def get_setting(session: Session, key: str) -> Any:
 
 
 def _check(key: str, value: Any) -> Any:
-    if key == "case_number_prefix":
-        if not isinstance(value, str) or not _PREFIX.match(value):
-            raise ValidationFailed(
-                {key: _("Use 1–10 capital Latin letters or digits, starting with a letter.")}
-            )
+    if key == "case_number_prefix" and (not isinstance(value, str) or not _PREFIX.match(value)):
+        raise ValidationFailed(
+            {key: _("Use 1–10 capital Latin letters or digits, starting with a letter.")}
+        )
     if key == "organisation_name":
         if not isinstance(value, str) or not value.strip() or len(value) > 200:
-            raise ValidationFailed({key: _("Enter the organisation's name (up to 200 characters).")})
+            raise ValidationFailed(
+                {key: _("Enter the organisation's name (up to 200 characters).")}
+            )
         value = value.strip()
     return value
 
@@ -53,6 +54,10 @@ def put_setting(session: Session, *, actor: Actor, key: str, value: Any) -> None
         row.value, row.updated_at, row.version = value, utcnow(), row.version + 1
     session.add(row)
     audit.record(
-        session, actor=actor, action="update", entity="setting", entity_id=key,
+        session,
+        actor=actor,
+        action="update",
+        entity="setting",
+        entity_id=key,
         changes={"value": [old, value]},
     )

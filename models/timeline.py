@@ -36,7 +36,11 @@ def add_event(
         session.add(event)
         session.flush()
         audit.record(
-            session, actor=actor, action="create", entity="event", entity_id=event.id,
+            session,
+            actor=actor,
+            action="create",
+            entity="event",
+            entity_id=event.id,
             changes={"case_id": case_id, "kind": values.kind},
         )
     return event
@@ -53,7 +57,11 @@ def add_follow_up(
         session.add(follow_up)
         session.flush()
         audit.record(
-            session, actor=actor, action="create", entity="follow_up", entity_id=follow_up.id,
+            session,
+            actor=actor,
+            action="create",
+            entity="follow_up",
+            entity_id=follow_up.id,
             changes={"case_id": case_id, "due_on": values.due_on, "rule": values.rule_code},
         )
     return follow_up
@@ -78,7 +86,11 @@ def complete_follow_up(
         follow_up.updated_at = utcnow()
         session.add(follow_up)
         audit.record(
-            session, actor=actor, action="complete", entity="follow_up",
-            entity_id=follow_up.id, changes={"done_on": done_on},
+            session,
+            actor=actor,
+            action="complete",
+            entity="follow_up",
+            entity_id=follow_up.id,
+            changes={"done_on": done_on},
         )
     return follow_up

@@ -22,7 +22,7 @@ from sqlmodel import select
 from models import audit, errors, keyslots, migrate
 from models.actor import Actor
 from models.db import Database, open_sqlcipher, open_url
-from models.keyslots import KdfParams, WrongPasswordError
+from models.keyslots import DEFAULT_KDF, KdfParams, WrongPasswordError
 from models.settings import put_setting
 from models.tables import User
 from models.timeutil import utcnow
@@ -63,6 +63,7 @@ class OpenVault:
     db: Database
     actor: Actor
     upgrade_copy: Path | None = None
+    upgraded_from: str | None = None
 
 
 def _actor(user: User) -> Actor:
@@ -78,7 +79,7 @@ def create_vault(
     display_name: str,
     password: str,
     language: str = "ky",
-    kdf: KdfParams = KdfParams(),
+    kdf: KdfParams = DEFAULT_KDF,
     demo: bool = False,
 ) -> OpenVault:
     """Create a new encrypted database with its first coordinator; refuse to overwrite one."""
@@ -99,8 +100,11 @@ def create_vault(
     try:
         migrate.upgrade(db, backup=False)
         user = User(
-            id=uuid.uuid4(), username=username, display_name=display_name,
-            role="coordinator", language=language,
+            id=uuid.uuid4(),
+            username=username,
+            display_name=display_name,
+            role="coordinator",
+            language=language,
         )
         actor = _actor(user)
         with db.write() as session:
@@ -143,14 +147,23 @@ def unlock_vault(vault: Path, *, username: str, password: str, upgrade: bool = T
     except errors.WrongKeyError as exc:
         raise errors.CorruptDatabaseError() from exc
     try:
-        copy = migrate.upgrade(db) if upgrade else None
-        if not upgrade and migrate.schema_state(db).state != "current":
-            raise errors.StoreError(_("The database needs an upgrade: run “komok db upgrade”."))
+        before, copy = _bring_up_to_date(db, upgrade)
         user = _signed_in(db, username)
     except BaseException:
         db.close()
         raise
-    return OpenVault(db=db, actor=_actor(user), upgrade_copy=copy)
+    return OpenVault(db=db, actor=_actor(user), upgrade_copy=copy, upgraded_from=before)
+
+
+def _bring_up_to_date(db: Database, upgrade: bool) -> tuple[str | None, Path | None]:
+    state = migrate.schema_state(db)
+    if state.state == "current":
+        return None, None
+    if state.state == "newer":
+        raise errors.NewerSchemaError()
+    if not upgrade:
+        raise errors.StoreError(_("The database needs an upgrade: run “komok db upgrade”."))
+    return state.revision or "-", migrate.upgrade(db)
 
 
 _hasher = PasswordHasher()
@@ -165,8 +178,7 @@ def connect_server(url: str, *, username: str, password: str, upgrade: bool = Tr
     """Open a PostgreSQL database and sign in against the users table's password hashes."""
     db = open_url(url)
     try:
-        if upgrade:
-            migrate.upgrade(db)
+        before, _copy = _bring_up_to_date(db, upgrade)
         with db.read() as session:
             user = session.exec(select(User).where(User.username == username)).first()
         if user is None or not user.password_hash or not user.active:
@@ -179,4 +191,4 @@ def connect_server(url: str, *, username: str, password: str, upgrade: bool = Tr
     except BaseException:
         db.close()
         raise
-    return OpenVault(db=db, actor=_actor(user))
+    return OpenVault(db=db, actor=_actor(user), upgraded_from=before)

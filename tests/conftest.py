@@ -44,7 +44,9 @@ def _pg_vault(tmp_schema_url: str) -> OpenVault:
     db = open_url(tmp_schema_url)
     migrate.upgrade(db)
     user = User(
-        username="coordinator", display_name="Coordinator", role="coordinator",
+        username="coordinator",
+        display_name="Coordinator",
+        role="coordinator",
         password_hash=hash_password("correct horse battery"),
     )
     actor = Actor(user_id=user.id, username=user.username, role=user.role)
@@ -80,9 +82,13 @@ def vault(request, tmp_path: Path) -> Iterator[OpenVault]:
     """An open, migrated database with a coordinator signed in, on each backend."""
     if request.param == "sqlcipher":
         opened = create_vault(
-            tmp_path / "vault", organisation="Test NGO", case_prefix="KG",
-            username="coordinator", display_name="Coordinator",
-            password="correct horse battery", kdf=FAST_KDF,
+            tmp_path / "vault",
+            organisation="Test NGO",
+            case_prefix="KG",
+            username="coordinator",
+            display_name="Coordinator",
+            password="correct horse battery",
+            kdf=FAST_KDF,
         )
     else:
         opened = _pg_vault(request.getfixturevalue("pg_url"))
