@@ -62,7 +62,8 @@ def child_peak_rss_mib(code: str, env: dict | None = None) -> tuple[float, dict]
     wrapper = (
         code
         + "\nimport json as _j, resource as _r\n"
-        + "print(_j.dumps({'__rss_kib': _r.getrusage(_r.RUSAGE_SELF).ru_maxrss, **globals().get('RESULT', {})}))\n"
+        + "_peak = _r.getrusage(_r.RUSAGE_SELF).ru_maxrss\n"
+        + "print(_j.dumps({'__rss_kib': _peak, **globals().get('RESULT', {})}))\n"
     )
     proc = subprocess.run(
         [sys.executable, "-c", wrapper], capture_output=True, text=True, env=env, check=False
@@ -106,6 +107,7 @@ def print_table(rows: list[Row], out=sys.stdout) -> None:
         )
     widths = [max(len(str(line[i])) for line in lines) for i in range(len(header))]
     for n, line in enumerate(lines):
-        print("| " + " | ".join(str(c).ljust(w) for c, w in zip(line, widths)) + " |", file=out)
+        cells = (str(c).ljust(w) for c, w in zip(line, widths, strict=True))
+        print("| " + " | ".join(cells) + " |", file=out)
         if n == 0:
             print("|" + "|".join("-" * (w + 2) for w in widths) + "|", file=out)
