@@ -176,6 +176,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return run_app(list(argv) if argv is not None else sys.argv)
     try:
+        from models.vocab import default_vocabularies
+
+        default_vocabularies()  # a broken vocabulary file is reported before any work
         return args.func(args)
     except errors.KomokError as exc:
         print(_("Error: {message}").format(message=exc), file=sys.stderr)

@@ -19,6 +19,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 from yaml.constructor import ConstructorError
 
+from models.errors import KomokError
 from resources import RESOURCES_DIR
 from translations import _
 
@@ -30,7 +31,7 @@ REQUIRED_VOCABULARIES: tuple[str, ...] = (
 )  # fmt: skip
 
 
-class VocabularyError(Exception):
+class VocabularyError(KomokError):
     """A vocabulary file is missing, unreadable or invalid; `.filename` names the file."""
 
     def __init__(self, filename: str | Path, problem: str) -> None:
@@ -40,13 +41,13 @@ class VocabularyError(Exception):
         super().__init__(message.format(filename=filename, problem=problem))
 
 
-class UnknownCode(ValueError):
+class UnknownCode(KomokError, ValueError):
     """Data holds a code that its vocabulary does not list."""
 
     def __init__(self, vocabulary: str, code: object) -> None:
         self.vocabulary = vocabulary
         self.code = code
-        message = _("Unknown code {code!r} in vocabulary {vocabulary!r}")
+        message = _("Unknown code “{code}” in the list “{vocabulary}”.")
         super().__init__(message.format(code=code, vocabulary=vocabulary))
 
 
