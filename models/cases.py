@@ -122,7 +122,7 @@ def update_case(
         diff = apply_changes(case, changes)
         if categories is not None:
             before = case_categories(session, case.id)
-            if before != categories:
+            if set(before) != set(categories):  # the same set in another order is no change
                 _set_categories(session, case.id, categories)
                 diff["categories"] = [before, categories]
                 if len(diff) == 1:

@@ -82,7 +82,7 @@ class Database:
         try:
             yield session
         except sa_exc.DBAPIError as exc:
-            raise (translate_error(exc) or exc) from exc
+            raise self._translated(exc) from exc
         finally:
             session.rollback()
             session.close()
@@ -96,12 +96,19 @@ class Database:
             session.commit()
         except sa_exc.DBAPIError as exc:
             session.rollback()
-            raise (translate_error(exc) or exc) from exc
+            raise self._translated(exc) from exc
         except BaseException:
             session.rollback()
             raise
         finally:
             session.close()
+
+    def _translated(self, exc: sa_exc.DBAPIError) -> BaseException:
+        error = translate_error(exc)
+        if isinstance(error, errors.CorruptDatabaseError | errors.WrongKeyError):
+            # A connection that met a damaged page is not reused for later work.
+            self.engine.dispose()
+        return error or exc
 
     def close(self) -> None:
         """Close every connection."""
@@ -166,6 +173,9 @@ def open_sqlcipher(path: Path, key: bytes, *, create: bool = False) -> Database:
         raise errors.DataDirError(_("There is no database at {path}.").format(path=path))
     if path.exists() and path.is_dir():
         raise errors.DataDirError(_("{path} is a folder, not a database file.").format(path=path))
+    if not create and path.stat().st_size == 0:
+        # SQLite would treat an emptied file as a new database and write a fresh one into it.
+        raise errors.CorruptDatabaseError()
     engine = sqlcipher_engine(path, key)
     _check_readable(engine, path)
     return Database(engine, path=path)

@@ -46,6 +46,8 @@ def update_person(
         changes["sex"] = "unknown"
     if "phones" in changes and changes["phones"] is None:
         changes["phones"] = []
+    if changes.get("birth_date") is not None and changes.get("birth_year") is None:
+        changes["birth_year"] = changes["birth_date"].year  # as PersonCreate does
     with db.write() as session:
         person = load_for_update(session, Person, person_id, version)
         after = {**{k: getattr(person, k) for k in changes}, **changes}
@@ -53,6 +55,12 @@ def update_person(
         given = after.get("given_name", person.given_name)
         if not (family or given):
             raise ValidationFailed({"": _("Enter at least a family name or a given name.")})
+        born = after.get("birth_date", person.birth_date)
+        year = after.get("birth_year", person.birth_year)
+        if born is not None and year is not None and born.year != year:
+            raise ValidationFailed(
+                {"birth_year": _("The birth date and the birth year do not agree.")}
+            )
         diff = apply_changes(person, changes)
         if diff:
             session.add(person)
