@@ -51,7 +51,6 @@ def _vault_dir(args: argparse.Namespace) -> Path:
 def cmd_demo(args: argparse.Namespace) -> int:
     """Build a demo database of synthetic cases."""
     from models.demo import build_demo, demo_summary
-
     from models.vault import demo_dir, unlock_vault, vault_exists
 
     target = Path(args.dir) if args.dir else demo_dir()

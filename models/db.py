@@ -8,7 +8,6 @@ Low-level driver errors are turned into `models.errors` with translated messages
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,7 +15,7 @@ from pathlib import Path
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.pool import NullPool
+from sqlalchemy.pool import QueuePool
 from sqlmodel import Session
 
 from models import errors
@@ -84,7 +83,8 @@ class Database:
         except sa_exc.DBAPIError as exc:
             raise self._translated(exc) from exc
         finally:
-            session.rollback()
+            # close() ends the transaction and detaches the objects with their loaded
+            # values, so callers may read them after the block (a rollback would expire them).
             session.close()
 
     @contextmanager
@@ -136,7 +136,9 @@ def sqlcipher_engine(path: Path, key: bytes) -> Engine:
     engine = create_engine(
         url,
         connect_args={"check_same_thread": False, "timeout": 10},
-        poolclass=NullPool if os.environ.get("KOMOK_NULLPOOL") else None,
+        # One connection per checkout, shareable across threads (the dialect's default,
+        # SingletonThreadPool, would close connections that another thread still uses).
+        poolclass=QueuePool,
     )
     _install_sqlite_hooks(engine)
     return engine

@@ -1,0 +1,308 @@
+"""The main window: navigation on the left, the chosen screen on the right, menus, status bar.
+
+Screens plug in through `VIEWS`: each entry names a screen and builds its widget from the
+open database. A screen widget offers `refresh()`, `retranslate()`, `save_state(settings)`
+and `restore_state(settings)`. Only the Cases screen exists so far; People, Follow-ups,
+Referrals, Statistics, Institutions and Settings join the list as they are built.
+The window's texts follow the interface language live (Language menu).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib import metadata
+
+from babel.numbers import format_decimal
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.case_list_view import CaseListView
+from desktop.i18n import LANGUAGE_NAMES, InterfaceLanguage
+from desktop.startup import server_description
+from models.settings import get_setting
+from models.tables import User
+from models.vault import OpenVault
+from models.vocab import default_vocabularies
+from translations import LANGUAGES, N_, _, current_language, ngettext
+
+GEOMETRY_KEY = "main_window/geometry"
+STATE_KEY = "main_window/state"
+SPLITTER_KEY = "main_window/splitter"
+DEFAULT_SIZE = (1200, 760)
+BANNER_STYLE = (
+    "QLabel#demo_banner { background: #fff3c4; color: #4a3b00; padding: 6px 10px;"
+    " border-bottom: 1px solid #e0c860; }"
+)
+
+
+@dataclass(frozen=True)
+class ViewEntry:
+    """A screen in the navigation list: a stable key, its title (marked with N_) and a builder."""
+
+    key: str
+    title: str
+    build: Callable[[OpenVault], QWidget]
+
+
+VIEWS: tuple[ViewEntry, ...] = (
+    ViewEntry("cases", N_("Cases"), lambda opened: CaseListView(opened.db, opened.actor)),
+)
+
+
+def app_version() -> str:
+    """Komok's installed version, or "dev" when run from an uninstalled checkout."""
+    try:
+        return metadata.version("komok")
+    except metadata.PackageNotFoundError:
+        return "dev"
+
+
+class MainWindow(QMainWindow):
+    """Komok's window for one open database and signed-in user."""
+
+    def __init__(self, opened: OpenVault, *, demo: bool, language: InterfaceLanguage) -> None:
+        super().__init__()
+        self.setObjectName("main_window")
+        self.opened = opened
+        self._language = language
+        with opened.db.read() as session:
+            self.organisation = str(get_setting(session, "organisation_name") or "")
+            self.demo = bool(demo or get_setting(session, "demo"))
+            user = session.get(User, opened.actor.user_id) if opened.actor.user_id else None
+            self.user_name = user.display_name if user is not None else opened.actor.username
+
+        self.banner = QLabel(self)
+        self.banner.setObjectName("demo_banner")
+        self.banner.setStyleSheet(BANNER_STYLE)
+        self.banner.setWordWrap(True)
+        self.banner.setVisible(self.demo)
+
+        self.nav = QListWidget(self)
+        self.nav.setObjectName("navigation")
+        self.nav.setMinimumWidth(140)
+        self.nav.setStyleSheet("QListWidget#navigation::item { padding: 6px 8px; }")
+        self.stack = QStackedWidget(self)
+        self.views: dict[str, QWidget] = {}
+        for entry in VIEWS:
+            view = entry.build(opened)
+            self.views[entry.key] = view
+            self.stack.addWidget(view)
+            item = QListWidgetItem(self.nav)
+            item.setData(Qt.ItemDataRole.UserRole, entry.key)
+        self.nav.currentRowChanged.connect(self.stack.setCurrentIndex)
+        self.nav.setCurrentRow(0)
+        self.case_list: CaseListView = self.views["cases"]  # type: ignore[assignment]
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.splitter.setObjectName("main_splitter")
+        self.splitter.addWidget(self.nav)
+        self.splitter.addWidget(self.stack)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setCollapsible(1, False)
+        self.splitter.setSizes([160, DEFAULT_SIZE[0] - 160])
+        central = QWidget(self)
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.splitter, 1)
+        self.setCentralWidget(central)
+
+        self._build_menus()
+        self._build_status_bar()
+        self.case_list.model.total_changed.connect(self._show_case_count)
+        self.retranslate()
+        self.restore_state()
+
+    # --- building ------------------------------------------------------------------------
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        self.file_menu = bar.addMenu("")
+        self.quit_action = QAction(self)
+        self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
+        self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
+        self.quit_action.triggered.connect(self.close)
+        self.file_menu.addAction(self.quit_action)
+
+        self.view_menu = bar.addMenu("")
+        self.refresh_action = QAction(self)
+        self.refresh_action.setShortcut(QKeySequence("F5"))
+        self.refresh_action.triggered.connect(self.refresh)
+        self.view_menu.addAction(self.refresh_action)
+
+        self.language_menu = bar.addMenu("")
+        self.language_group = QActionGroup(self)
+        self.language_group.setExclusive(True)
+        self.language_actions: dict[str, QAction] = {}
+        for code in LANGUAGES:
+            action = QAction(LANGUAGE_NAMES[code], self, checkable=True)
+            action.setData(code)
+            action.setChecked(code == current_language())
+            action.triggered.connect(lambda _checked=False, c=code: self.set_language(c))
+            self.language_group.addAction(action)
+            self.language_menu.addAction(action)
+            self.language_actions[code] = action
+
+        self.help_menu = bar.addMenu("")
+        self.about_action = QAction(self)
+        self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
+        self.about_action.triggered.connect(self.show_about)
+        self.help_menu.addAction(self.about_action)
+
+    def _build_status_bar(self) -> None:
+        status = self.statusBar()
+        self.upgrade_label = QLabel(self)
+        self.upgrade_label.setObjectName("upgrade_copy")
+        self.upgrade_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.upgrade_label.setVisible(self.opened.upgrade_copy is not None)
+        status.addWidget(self.upgrade_label, 1)
+        self.database_label = QLabel(self)
+        self.user_label = QLabel(self)
+        self.kind_label = QLabel(self)
+        self.count_label = QLabel(self)
+        for name, label in (
+            ("status_database", self.database_label), ("status_user", self.user_label),
+            ("status_kind", self.kind_label), ("status_count", self.count_label),
+        ):  # fmt: skip
+            label.setObjectName(name)
+            label.setContentsMargins(6, 0, 6, 0)
+            status.addPermanentWidget(label)
+
+    # --- texts ---------------------------------------------------------------------------
+
+    def window_title(self) -> str:
+        """The title bar text: the organisation, or an unmistakable demo label."""
+        if self.demo:
+            return _("Komok — DEMO DATA (not real cases)")
+        if self.organisation:
+            return _("Komok — {organisation}").format(organisation=self.organisation)
+        return _("Komok")
+
+    def retranslate(self) -> None:
+        """Show every visible text in the interface language now in force."""
+        self.setWindowTitle(self.window_title())
+        self.file_menu.setTitle(_("&File"))
+        self.quit_action.setText(_("&Quit"))
+        self.view_menu.setTitle(_("&View"))
+        self.refresh_action.setText(_("&Refresh"))
+        self.language_menu.setTitle(_("&Language"))
+        self.help_menu.setTitle(_("&Help"))
+        self.about_action.setText(_("&About Komok"))
+        titles = {entry.key: entry.title for entry in VIEWS}
+        for row in range(self.nav.count()):
+            item = self.nav.item(row)
+            item.setText(_(titles[item.data(Qt.ItemDataRole.UserRole)]))
+        if self.demo:
+            from models.demo import DEMO_PASSWORD, DEMO_USERNAME
+
+            self.banner.setText(
+                _(
+                    "Demo data: every person and case here is invented. Do not enter real "
+                    "cases. Demo sign-in: user name “{username}”, password “{password}”."
+                ).format(username=DEMO_USERNAME, password=DEMO_PASSWORD)
+            )
+        self._retranslate_status()
+        for view in self.views.values():
+            view.retranslate()
+
+    def _retranslate_status(self) -> None:
+        db = self.opened.db
+        if db.kind == "postgresql":
+            self.database_label.setText(server_description(db.engine.url))
+        else:
+            self.database_label.setText(_("Encrypted file: {path}").format(path=db.path))
+        role = default_vocabularies()["role"].label(self.opened.actor.role, current_language())
+        self.user_label.setText(
+            _("Signed in: {name} ({role})").format(name=self.user_name, role=role)
+        )
+        self.kind_label.setText(_("Demo data") if self.demo else _("Real data"))
+        if self.opened.upgrade_copy is not None:
+            self.upgrade_label.setText(
+                _("The database was upgraded. A copy from before the upgrade is at {path}").format(
+                    path=self.opened.upgrade_copy
+                )
+            )
+        self._show_case_count(self.case_list.model.total)
+
+    def _show_case_count(self, total: int) -> None:
+        count = format_decimal(total, locale=current_language())
+        text = ngettext("{count} case", "{count} cases", total)
+        self.count_label.setText(text.format(count=count))
+
+    # --- actions -------------------------------------------------------------------------
+
+    def set_language(self, language: str) -> None:
+        """Switch the interface language now and remember it."""
+        self._language.apply(language)
+        self.language_actions[language].setChecked(True)
+        self.retranslate()
+
+    def refresh(self) -> None:
+        """Read the current screen's data again (View → Refresh, F5)."""
+        view = self.stack.currentWidget()
+        if view is not None:
+            view.refresh()
+
+    def show_about(self) -> None:
+        """Show the version and what Komok is for."""
+        QMessageBox.about(
+            self,
+            _("About Komok"),
+            _(
+                "Komok {version}\n\nOffline case management for organisations that help "
+                "Kyrgyz labour migrants."
+            ).format(version=app_version()),
+        )
+
+    # --- remembered layout ---------------------------------------------------------------
+
+    def save_state(self) -> None:
+        """Remember window geometry, toolbars, the splitter and each screen's layout."""
+        settings = QSettings()
+        settings.setValue(GEOMETRY_KEY, self.saveGeometry())
+        settings.setValue(STATE_KEY, self.saveState())
+        settings.setValue(SPLITTER_KEY, self.splitter.saveState())
+        for view in self.views.values():
+            view.save_state(settings)
+        settings.sync()
+
+    def restore_state(self) -> None:
+        """Restore what `save_state` remembered (defaults the first time), then load screens."""
+        settings = QSettings()
+        geometry = settings.value(GEOMETRY_KEY)
+        if geometry is None or not self.restoreGeometry(geometry):
+            self._default_size()
+        state = settings.value(STATE_KEY)
+        if state is not None:
+            self.restoreState(state)
+        splitter = settings.value(SPLITTER_KEY)
+        if splitter is not None:
+            self.splitter.restoreState(splitter)
+        for view in self.views.values():
+            view.restore_state(settings)
+
+    def _default_size(self) -> None:
+        width, height = DEFAULT_SIZE
+        screen = self.screen()
+        if screen is not None:
+            room = screen.availableGeometry()
+            width, height = min(width, room.width() * 9 // 10), min(height, room.height() * 9 // 10)
+        self.resize(width, height)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        """Remember the layout when the window closes."""
+        self.save_state()
+        super().closeEvent(event)
