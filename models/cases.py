@@ -19,6 +19,7 @@ from models.actor import Actor
 from models.db import Database
 from models.errors import InvalidTransition, ValidationFailed
 from models.numbering import next_case_number
+from models.permissions import require_case
 from models.records import apply_changes, audit_changes, get_or_404, load_for_update
 from models.schemas import CaseCreate, CaseUpdate, StatusChange
 from models.settings import get_setting
@@ -109,6 +110,7 @@ def update_case(
         changes["details"] = {}
     with db.write() as session:
         case = load_for_update(session, Case, case_id, version)
+        require_case(actor, case)
         country = changes.get("destination_country", case.destination_country)
         region = changes.get("destination_region", case.destination_region)
         try:
@@ -141,6 +143,15 @@ def update_case(
     return case
 
 
+def view_case(*, db: Database, actor: Actor, case_id: uuid.UUID) -> Case:
+    """Open a case for reading; the view is recorded in the audit log."""
+    with db.write() as session:
+        case = get_or_404(session, Case, case_id)
+        require_case(actor, case)
+        audit.record(session, actor=actor, action="view", entity="case", entity_id=case.id)
+    return case
+
+
 def allowed_statuses(current: str) -> tuple[str, ...]:
     """The statuses a case in `current` may move to."""
     return default_vocabularies()["case_status"].transitions(current)
@@ -158,6 +169,7 @@ def change_status(
     values = validate(StatusChange, data)
     with db.write() as session:
         case = load_for_update(session, Case, case_id, version)
+        require_case(actor, case)
         old = case.status
         if values.status not in allowed_statuses(old):
             vocab = default_vocabularies()["case_status"]

@@ -6,13 +6,16 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
+from sqlmodel import Session, select
+
 from models import audit
 from models.actor import Actor
 from models.db import Database
-from models.errors import ValidationFailed
+from models.errors import NotFoundError, ValidationFailed
+from models.permissions import has, visible_cases
 from models.records import apply_changes, audit_changes, load_for_update
 from models.schemas import PersonCreate, PersonUpdate
-from models.tables import Person
+from models.tables import Case, Person
 from models.validation import validate
 from translations import _
 
@@ -26,6 +29,18 @@ def create_person(*, db: Database, actor: Actor, data: PersonCreate | Mapping[st
         session.flush()
         audit.record(session, actor=actor, action="create", entity="person", entity_id=person.id)
     return person
+
+
+def require_person(session: Session, actor: Actor, person: Person) -> None:
+    """Refuse a client the actor may not see: a volunteer sees people they recorded or
+    whose cases they work on."""
+    if has(actor, "all_cases") or person.created_by == actor.user_id:
+        return
+    visible = session.exec(
+        select(Case.id).where(Case.person_id == person.id, *visible_cases(actor)).limit(1)
+    ).first()
+    if visible is None:
+        raise NotFoundError()
 
 
 def update_person(
@@ -50,6 +65,7 @@ def update_person(
         changes["birth_year"] = changes["birth_date"].year  # as PersonCreate does
     with db.write() as session:
         person = load_for_update(session, Person, person_id, version)
+        require_person(session, actor, person)
         after = {**{k: getattr(person, k) for k in changes}, **changes}
         family = after.get("family_name", person.family_name)
         given = after.get("given_name", person.given_name)

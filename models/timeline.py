@@ -11,6 +11,7 @@ from models import audit
 from models.actor import Actor
 from models.db import Database
 from models.errors import ValidationFailed
+from models.permissions import require_case
 from models.records import get_or_404, load_for_update
 from models.schemas import EventCreate, FollowUpCreate
 from models.tables import Case, CaseEvent, FollowUp
@@ -25,7 +26,7 @@ def add_event(
     """Add a note, call, meeting or document entry to a case's timeline."""
     values = validate(EventCreate, data)
     with db.write() as session:
-        get_or_404(session, Case, case_id)
+        require_case(actor, get_or_404(session, Case, case_id))
         event = CaseEvent(
             case_id=case_id,
             kind=values.kind,
@@ -52,7 +53,7 @@ def add_follow_up(
     """Add something to do on a case by a date."""
     values = validate(FollowUpCreate, data)
     with db.write() as session:
-        get_or_404(session, Case, case_id)
+        require_case(actor, get_or_404(session, Case, case_id))
         follow_up = FollowUp(case_id=case_id, **values.model_dump())
         session.add(follow_up)
         session.flush()
@@ -81,6 +82,7 @@ def complete_follow_up(
         raise ValidationFailed({"done_on": _("The date is in the future.")})
     with db.write() as session:
         follow_up = load_for_update(session, FollowUp, follow_up_id, version)
+        require_case(actor, get_or_404(session, Case, follow_up.case_id))
         follow_up.done_on = done_on
         follow_up.version += 1
         follow_up.updated_at = utcnow()

@@ -25,6 +25,7 @@ from models.db import Database, open_sqlcipher, open_url
 from models.keyslots import DEFAULT_KDF, KdfParams, WrongPasswordError
 from models.settings import put_setting
 from models.tables import User
+from models.throttle import Throttle
 from models.timeutil import utcnow
 from translations import _
 
@@ -56,12 +57,25 @@ def vault_exists(vault: Path) -> bool:
     return database_path(vault).is_file()
 
 
+@dataclass(frozen=True, repr=False)
+class KeyRing:
+    """Where the key slots of an SQLCipher vault live, and the unwrapped database key
+    (kept in memory only, to write new users' slots and backups)."""
+
+    keys_dir: Path
+    key: bytes
+
+
 @dataclass
 class OpenVault:
-    """An unlocked database with the signed-in user; `upgrade_copy` if the schema was upgraded."""
+    """An unlocked database with the signed-in user; `upgrade_copy` if the schema was upgraded.
+
+    `keyring` is set for an SQLCipher vault and None for a PostgreSQL server.
+    """
 
     db: Database
     actor: Actor
+    keyring: KeyRing | None = None
     upgrade_copy: Path | None = None
     upgraded_from: str | None = None
 
@@ -122,18 +136,38 @@ def create_vault(
         for suffix in ("", "-wal", "-shm"):
             Path(str(database_path(vault)) + suffix).unlink(missing_ok=True)
         raise
-    return OpenVault(db=db, actor=actor)
+    return OpenVault(db=db, actor=actor, keyring=KeyRing(vault / KEYS_DIR, key))
 
 
-def _signed_in(db: Database, username: str) -> User:
+def _signed_in(db: Database, username: str, failures: int = 0) -> User:
     with db.write() as session:
         user = session.exec(select(User).where(User.username == username)).first()
         if user is None or not user.active:
             raise WrongPasswordError()
         user.last_login_at = utcnow()
         session.add(user)
-        audit.record(session, actor=_actor(user), action="login", entity="user", entity_id=user.id)
+        actor = _actor(user)
+        if failures:
+            audit.record(
+                session,
+                actor=actor,
+                action="failed_login",
+                entity="user",
+                entity_id=user.id,
+                changes={"attempts": failures},
+            )
+        audit.record(session, actor=actor, action="login", entity="user", entity_id=user.id)
     return user
+
+
+def _unwrap(vault: Path, username: str, password: str) -> bytes:
+    throttle = Throttle.for_user(vault / KEYS_DIR, username)
+    throttle.check()
+    try:
+        return keyslots.unwrap_key(keyslots.read_slot(vault / KEYS_DIR, username), password)
+    except WrongPasswordError:
+        throttle.failed()
+        raise
 
 
 def unlock_vault(vault: Path, *, username: str, password: str, upgrade: bool = True) -> OpenVault:
@@ -141,18 +175,25 @@ def unlock_vault(vault: Path, *, username: str, password: str, upgrade: bool = T
     vault = Path(vault)
     if not vault_exists(vault):
         raise errors.DataDirError(_("There is no database at {path}.").format(path=vault))
-    key = keyslots.unwrap_key(keyslots.read_slot(vault / KEYS_DIR, username), password)
+    key = _unwrap(vault, username, password)
     try:
         db = open_sqlcipher(database_path(vault), key)
     except errors.WrongKeyError as exc:
         raise errors.CorruptDatabaseError() from exc
     try:
         before, copy = _bring_up_to_date(db, upgrade)
-        user = _signed_in(db, username)
+        failures = Throttle.for_user(vault / KEYS_DIR, username).succeeded()
+        user = _signed_in(db, username, failures)
     except BaseException:
         db.close()
         raise
-    return OpenVault(db=db, actor=_actor(user), upgrade_copy=copy, upgraded_from=before)
+    return OpenVault(
+        db=db,
+        actor=_actor(user),
+        keyring=KeyRing(vault / KEYS_DIR, key),
+        upgrade_copy=copy,
+        upgraded_from=before,
+    )
 
 
 def _bring_up_to_date(db: Database, upgrade: bool) -> tuple[str | None, Path | None]:
@@ -181,12 +222,29 @@ def connect_server(url: str, *, username: str, password: str, upgrade: bool = Tr
         before, _copy = _bring_up_to_date(db, upgrade)
         with db.read() as session:
             user = session.exec(select(User).where(User.username == username)).first()
-        if user is None or not user.password_hash or not user.active:
-            raise WrongPasswordError()
+        throttle = Throttle.for_user(data_dir() / "server-logins", username)
+        throttle.check()
         try:
-            _hasher.verify(user.password_hash, password)
-        except VerificationError:
-            raise WrongPasswordError() from None
+            if user is None or not user.password_hash or not user.active:
+                raise WrongPasswordError()
+            try:
+                _hasher.verify(user.password_hash, password)
+            except VerificationError:
+                raise WrongPasswordError() from None
+        except WrongPasswordError:
+            throttle.failed()
+            if user is not None:
+                with db.write() as session:
+                    audit.record(
+                        session,
+                        actor=_actor(user),
+                        action="failed_login",
+                        entity="user",
+                        entity_id=user.id,
+                        changes={"attempts": 1},
+                    )
+            raise
+        throttle.succeeded()
         user = _signed_in(db, username)
     except BaseException:
         db.close()
