@@ -8,6 +8,7 @@ encrypted log cannot be written before the database is unlocked).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import time
@@ -76,8 +77,10 @@ class Throttle:
     def succeeded(self) -> int:
         """Clear the record after a good sign-in; return how many failures preceded it."""
         count, _last = self._read()
-        if self.path.exists():
-            self.path.unlink(missing_ok=True)
+        if count:
+            # a folder we cannot write to must not stop the sign-in
+            with contextlib.suppress(OSError):
+                self.path.unlink(missing_ok=True)
         return count
 
     def _write(self, count: int) -> None:

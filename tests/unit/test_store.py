@@ -306,9 +306,7 @@ def _make_read_only(folder: Path, what: str) -> None:
 
 def _unlock_and_write(folder: Path, what: str, *, after_opening: bool) -> dict:
     """Make `what` read-only (before or after unlocking), save a client, report what happened."""
-    if after_opening:
-        os.environ["KOMOK_NULLPOOL"] = "1"  # each session opens the file anew
-    else:
+    if not after_opening:
         _make_read_only(folder, what)
     try:
         opened = unlock_vault(folder, username=USER, password=PASSWORD)
@@ -316,6 +314,7 @@ def _unlock_and_write(folder: Path, what: str, *, after_opening: bool) -> dict:
         return {"error": type(exc).__name__, "message": str(exc), "at": "unlock"}
     if after_opening:
         _make_read_only(folder, what)
+        opened.db.engine.dispose()  # the next session opens the file anew
     try:
         people.create_person(db=opened.db, actor=opened.actor, data={"family_name": "Асанов"})
     except KomokError as exc:
