@@ -19,6 +19,7 @@ DEFAULTS: dict[str, Any] = {
     "organisation_name": "",
     "case_number_prefix": DEFAULT_CASE_PREFIX,
     "demo": False,
+    "lock_minutes": 5,
 }
 _PREFIX = re.compile(r"^[A-Z][A-Z0-9]{0,9}$")
 
@@ -34,6 +35,10 @@ def _check(key: str, value: Any) -> Any:
         raise ValidationFailed(
             {key: _("Use 1–10 capital Latin letters or digits, starting with a letter.")}
         )
+    if key == "lock_minutes" and (
+        not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 120
+    ):
+        raise ValidationFailed({key: _("Choose between 1 and 120 minutes.")})
     if key == "organisation_name":
         if not isinstance(value, str) or not value.strip() or len(value) > 200:
             raise ValidationFailed(
@@ -61,3 +66,14 @@ def put_setting(session: Session, *, actor: Actor, key: str, value: Any) -> None
         entity_id=key,
         changes={"value": [old, value]},
     )
+
+
+def change_setting(*, db, actor: Actor, key: str, value: Any) -> None:
+    """Change one organisation setting (coordinators only), validated and audited."""
+    from models.permissions import require
+
+    require(actor, "settings")
+    if key not in DEFAULTS or key == "demo":
+        raise ValidationFailed({key: _("This setting is not known.")})
+    with db.write() as session:
+        put_setting(session, actor=actor, key=key, value=value)
