@@ -163,6 +163,10 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--demo", action="store_true", help=_("the demo database"))
     up.add_argument("--dir", help=_("the data folder holding the database"))
     up.set_defaults(func=cmd_db_upgrade)
+
+    from desktop import cli_admin
+
+    cli_admin.register(sub)
     return parser
 
 

@@ -20,8 +20,17 @@ DEFAULTS: dict[str, Any] = {
     "case_number_prefix": DEFAULT_CASE_PREFIX,
     "demo": False,
     "lock_minutes": 5,
+    # Scheduled backups (see models.backup): target folder ("" = none), hours between
+    # backups (0 = off) and how many backup files to keep in the folder.
+    "backup_folder": "",
+    "backup_interval_hours": 24,
+    "backup_keep": 10,
+    # Anonymize cases closed this many months ago (see models.retention); 0 = off.
+    "retention_months": 0,
 }
 _PREFIX = re.compile(r"^[A-Z][A-Z0-9]{0,9}$")
+MIN_RETENTION_MONTHS = 6
+MAX_RETENTION_MONTHS = 1200
 
 
 def get_setting(session: Session, key: str) -> Any:
@@ -45,7 +54,32 @@ def _check(key: str, value: Any) -> Any:
                 {key: _("Enter the organisation's name (up to 200 characters).")}
             )
         value = value.strip()
+    if key == "backup_folder":
+        if not isinstance(value, str) or len(value) > 1000 or "\x00" in value:
+            raise ValidationFailed({key: _("Enter a folder path, or leave it empty.")})
+        value = value.strip()
+    if key in ("backup_interval_hours", "backup_keep"):
+        least = 0 if key == "backup_interval_hours" else 1
+        if isinstance(value, bool) or not isinstance(value, int) or not least <= value <= 100_000:
+            raise ValidationFailed(
+                {key: _("Enter a whole number of at least {least}.").format(least=least)}
+            )
+    if key == "retention_months" and not (
+        valid_retention_months(value) or (type(value) is int and value == 0)
+    ):
+        raise ValidationFailed(
+            {key: _("Enter 0 to keep cases, or anonymize them after 6 to 1200 months.")}
+        )
     return value
+
+
+def valid_retention_months(value: Any) -> bool:
+    """Whether `value` is a retention period in months (6 up to 1200)."""
+    return (
+        isinstance(value, int)
+        and not isinstance(value, bool)
+        and MIN_RETENTION_MONTHS <= value <= MAX_RETENTION_MONTHS
+    )
 
 
 def put_setting(session: Session, *, actor: Actor, key: str, value: Any) -> None:
