@@ -8,6 +8,7 @@ lives in its own `demo` folder beside it so demo data never mixes with real case
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import uuid
@@ -22,6 +23,8 @@ from sqlmodel import select
 from models import audit, errors, keyslots, migrate
 from models.actor import Actor
 from models.db import Database, open_sqlcipher, open_url
+from models.instance_lock import InstanceLock
+from models.instance_lock import acquire as acquire_instance_lock
 from models.keyslots import DEFAULT_KDF, KdfParams, WrongPasswordError
 from models.settings import put_setting
 from models.tables import User
@@ -78,6 +81,15 @@ class OpenVault:
     keyring: KeyRing | None = None
     upgrade_copy: Path | None = None
     upgraded_from: str | None = None
+    instance_lock: InstanceLock | None = None
+
+    def close(self) -> None:
+        """Close the database, then give up the vault's one-app lock if this app held it."""
+        try:
+            self.db.close()
+        finally:
+            if self.instance_lock is not None:
+                self.instance_lock.release()
 
 
 def _actor(user: User) -> Actor:
@@ -160,8 +172,14 @@ def _signed_in(db: Database, username: str, failures: int = 0) -> User:
     return user
 
 
+def _throttle(place: str, username: str) -> Throttle:
+    """The wait record of a user of one vault or server, kept apart from the database."""
+    tag = hashlib.sha256(place.encode("utf-8")).hexdigest()[:12]
+    return Throttle.for_user(data_dir() / "sign-in-waits" / tag, username)
+
+
 def _unwrap(vault: Path, username: str, password: str) -> bytes:
-    throttle = Throttle.for_user(vault / KEYS_DIR, username)
+    throttle = _throttle(str(vault.resolve()), username)
     throttle.check()
     try:
         return keyslots.unwrap_key(keyslots.read_slot(vault / KEYS_DIR, username), password)
@@ -170,22 +188,34 @@ def _unwrap(vault: Path, username: str, password: str) -> bytes:
         raise
 
 
-def unlock_vault(vault: Path, *, username: str, password: str, upgrade: bool = True) -> OpenVault:
-    """Open a vault with a user's password, upgrading an older schema (after a copy)."""
+def unlock_vault(
+    vault: Path, *, username: str, password: str, upgrade: bool = True, lock: bool = False
+) -> OpenVault:
+    """Open a vault with a user's password, upgrading an older schema (after a copy).
+
+    With `lock` (the desktop app), the vault's one-app lock is taken before the database
+    is opened and kept on the result until `OpenVault.close()`; AlreadyOpenError if held.
+    """
     vault = Path(vault)
     if not vault_exists(vault):
         raise errors.DataDirError(_("There is no database at {path}.").format(path=vault))
     key = _unwrap(vault, username, password)
+    held = acquire_instance_lock(vault) if lock else None
     try:
-        db = open_sqlcipher(database_path(vault), key)
-    except errors.WrongKeyError as exc:
-        raise errors.CorruptDatabaseError() from exc
-    try:
-        before, copy = _bring_up_to_date(db, upgrade)
-        failures = Throttle.for_user(vault / KEYS_DIR, username).succeeded()
-        user = _signed_in(db, username, failures)
+        try:
+            db = open_sqlcipher(database_path(vault), key)
+        except errors.WrongKeyError as exc:
+            raise errors.CorruptDatabaseError() from exc
+        try:
+            before, copy = _bring_up_to_date(db, upgrade)
+            failures = _throttle(str(vault.resolve()), username).succeeded()
+            user = _signed_in(db, username, failures)
+        except BaseException:
+            db.close()
+            raise
     except BaseException:
-        db.close()
+        if held is not None:
+            held.release()
         raise
     return OpenVault(
         db=db,
@@ -193,6 +223,7 @@ def unlock_vault(vault: Path, *, username: str, password: str, upgrade: bool = T
         keyring=KeyRing(vault / KEYS_DIR, key),
         upgrade_copy=copy,
         upgraded_from=before,
+        instance_lock=held,
     )
 
 
@@ -222,7 +253,7 @@ def connect_server(url: str, *, username: str, password: str, upgrade: bool = Tr
         before, _copy = _bring_up_to_date(db, upgrade)
         with db.read() as session:
             user = session.exec(select(User).where(User.username == username)).first()
-        throttle = Throttle.for_user(data_dir() / "server-logins", username)
+        throttle = _throttle(db.engine.url.render_as_string(hide_password=True), username)
         throttle.check()
         try:
             if user is None or not user.password_hash or not user.active:

@@ -1,0 +1,1 @@
+"""Integration tests: whole-app behaviour across processes (crash safety) and stores."""
