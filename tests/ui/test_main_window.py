@@ -49,7 +49,7 @@ def test_real_window_shows_the_organisation(qtbot, real_vault):
 
 def test_navigation_lists_only_built_screens(window):
     titles = [window.nav.item(row).text() for row in range(window.nav.count())]
-    assert titles == [_("Cases")]
+    assert titles == [_("Cases"), _("Settings")]
     assert window.stack.currentWidget() is window.case_list
 
 
