@@ -4,7 +4,9 @@ Screens plug in through `VIEWS`: each entry names a screen and builds its widget
 open database. A screen widget offers `refresh()`, `retranslate()`, `save_state(settings)`
 and `restore_state(settings)`. Only the Cases screen exists so far; People, Follow-ups,
 Referrals, Statistics, Institutions and Settings join the list as they are built.
-The window's texts follow the interface language live (Language menu).
+The window's texts follow the interface language live (Language menu). The window locks
+after idle time or on Ctrl+L (`desktop.lock`); on the demo, the banner and the File menu
+offer to set up the organisation (`setup_requested`, handled by the app).
 """
 
 from __future__ import annotations
@@ -14,14 +16,17 @@ from dataclasses import dataclass
 from importlib import metadata
 
 from babel.numbers import format_decimal
-from PySide6.QtCore import QSettings, Qt
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
+from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
     QMessageBox,
+    QPushButton,
     QSplitter,
     QStackedWidget,
     QVBoxLayout,
@@ -30,6 +35,8 @@ from PySide6.QtWidgets import (
 
 from desktop.case_list_view import CaseListView
 from desktop.i18n import LANGUAGE_NAMES, InterfaceLanguage
+from desktop.lock import LockController
+from desktop.settings_view import SettingsView
 from desktop.startup import server_description
 from models.settings import get_setting
 from models.tables import User
@@ -42,8 +49,8 @@ STATE_KEY = "main_window/state"
 SPLITTER_KEY = "main_window/splitter"
 DEFAULT_SIZE = (1200, 760)
 BANNER_STYLE = (
-    "QLabel#demo_banner { background: #fff3c4; color: #4a3b00; padding: 6px 10px;"
-    " border-bottom: 1px solid #e0c860; }"
+    "QFrame#demo_bar { background: #fff3c4; border-bottom: 1px solid #e0c860; }"
+    " QLabel#demo_banner { color: #4a3b00; padding: 6px 10px; }"
 )
 
 
@@ -58,6 +65,7 @@ class ViewEntry:
 
 VIEWS: tuple[ViewEntry, ...] = (
     ViewEntry("cases", N_("Cases"), lambda opened: CaseListView(opened.db, opened.actor)),
+    ViewEntry("settings", N_("Settings"), SettingsView),
 )
 
 
@@ -72,6 +80,8 @@ def app_version() -> str:
 class MainWindow(QMainWindow):
     """Komok's window for one open database and signed-in user."""
 
+    setup_requested = Signal()  # the demo's "Set up your organisation…"
+
     def __init__(self, opened: OpenVault, *, demo: bool, language: InterfaceLanguage) -> None:
         super().__init__()
         self.setObjectName("main_window")
@@ -82,12 +92,23 @@ class MainWindow(QMainWindow):
             self.demo = bool(demo or get_setting(session, "demo"))
             user = session.get(User, opened.actor.user_id) if opened.actor.user_id else None
             self.user_name = user.display_name if user is not None else opened.actor.username
+            lock_minutes = int(get_setting(session, "lock_minutes") or 5)
 
-        self.banner = QLabel(self)
+        self.banner_bar = QFrame(self)
+        self.banner_bar.setObjectName("demo_bar")
+        self.banner_bar.setStyleSheet(BANNER_STYLE)
+        self.banner = QLabel(self.banner_bar)
         self.banner.setObjectName("demo_banner")
-        self.banner.setStyleSheet(BANNER_STYLE)
         self.banner.setWordWrap(True)
+        self.setup_button = QPushButton(self.banner_bar)
+        self.setup_button.setObjectName("setup_button")
+        self.setup_button.clicked.connect(self.setup_requested)
+        bar_layout = QHBoxLayout(self.banner_bar)
+        bar_layout.setContentsMargins(0, 0, 10, 0)
+        bar_layout.addWidget(self.banner, 1)
+        bar_layout.addWidget(self.setup_button)
         self.banner.setVisible(self.demo)
+        self.banner_bar.setVisible(self.demo)
 
         self.nav = QListWidget(self)
         self.nav.setObjectName("navigation")
@@ -116,11 +137,19 @@ class MainWindow(QMainWindow):
         layout = QVBoxLayout(central)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
-        layout.addWidget(self.banner)
+        layout.addWidget(self.banner_bar)
         layout.addWidget(self.splitter, 1)
-        self.setCentralWidget(central)
+        self.central_stack = QStackedWidget(self)  # the screens, or the lock screen
+        self.central_stack.setObjectName("central_stack")
+        self.central_stack.addWidget(central)
+        self.setCentralWidget(self.central_stack)
 
         self._build_menus()
+        self.lock_controller = LockController(
+            self, stack=self.central_stack, opened=opened, user_name=self.user_name,
+            title=self.window_title, keep_enabled=[self.quit_action], idle_minutes=lock_minutes,
+            lockables=self.views.values,
+        )  # fmt: skip
         self._build_status_bar()
         self.case_list.model.total_changed.connect(self._show_case_count)
         self.retranslate()
@@ -131,6 +160,15 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         bar = self.menuBar()
         self.file_menu = bar.addMenu("")
+        self.setup_action = QAction(self)
+        self.setup_action.setVisible(self.demo)
+        self.setup_action.triggered.connect(self.setup_requested)
+        self.file_menu.addAction(self.setup_action)
+        self.lock_action = QAction(self)
+        self.lock_action.setShortcut(QKeySequence("Ctrl+L"))
+        self.lock_action.triggered.connect(self.lock)
+        self.file_menu.addAction(self.lock_action)
+        self.file_menu.addSeparator()
         self.quit_action = QAction(self)
         self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
         self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
@@ -185,6 +223,8 @@ class MainWindow(QMainWindow):
 
     def window_title(self) -> str:
         """The title bar text: the organisation, or an unmistakable demo label."""
+        if self.lock_controller.locked:
+            return _("Komok — locked")
         if self.demo:
             return _("Komok — DEMO DATA (not real cases)")
         if self.organisation:
@@ -195,6 +235,9 @@ class MainWindow(QMainWindow):
         """Show every visible text in the interface language now in force."""
         self.setWindowTitle(self.window_title())
         self.file_menu.setTitle(_("&File"))
+        self.setup_action.setText(_("&Set up your organisation…"))
+        self.setup_button.setText(_("Set up your organisation…"))
+        self.lock_action.setText(_("&Lock"))
         self.quit_action.setText(_("&Quit"))
         self.view_menu.setTitle(_("&View"))
         self.refresh_action.setText(_("&Refresh"))
@@ -215,6 +258,7 @@ class MainWindow(QMainWindow):
                 ).format(username=DEMO_USERNAME, password=DEMO_PASSWORD)
             )
         self._retranslate_status()
+        self.lock_controller.screen.retranslate()
         for view in self.views.values():
             view.retranslate()
 
@@ -249,6 +293,10 @@ class MainWindow(QMainWindow):
         self._language.apply(language)
         self.language_actions[language].setChecked(True)
         self.retranslate()
+
+    def lock(self) -> None:
+        """Lock the window now (File → Lock, Ctrl+L); the idle timer does the same."""
+        self.lock_controller.lock()
 
     def refresh(self) -> None:
         """Read the current screen's data again (View → Refresh, F5)."""
@@ -302,7 +350,14 @@ class MainWindow(QMainWindow):
             width, height = min(width, room.width() * 9 // 10), min(height, room.height() * 9 // 10)
         self.resize(width, height)
 
+    def showEvent(self, event: QShowEvent) -> None:
+        """Start counting idle time once the window is on screen."""
+        super().showEvent(event)
+        self.lock_controller.start()
+
     def closeEvent(self, event: QCloseEvent) -> None:
-        """Remember the layout when the window closes."""
-        self.save_state()
+        """Remember the layout when the window closes (not the locked one: bars are hidden)."""
+        self.lock_controller.stop()
+        if not self.lock_controller.locked:
+            self.save_state()
         super().closeEvent(event)

@@ -4,20 +4,24 @@ Three sources, checked in this order:
 
 - a shared PostgreSQL server, when `KOMOK_DATABASE_URL` is set (sign in);
 - the organisation's encrypted vault in the data folder, when one exists (sign in);
-- otherwise the demo vault beside it, built on first start (opened with the demo sign-in).
+- otherwise the demo vault beside it, built on first start (opened with the demo sign-in,
+  shown pre-filled in the sign-in dialog so one click enters).
 
 `StartupController.run()` walks that flow with dialogs and returns the opened database,
 or None when the user cancelled. Errors other than a wrong password propagate as
-`KomokError`s for the caller to show; nothing here changes data on disk except building
-the demo vault in its own folder.
+`KomokError`s for the caller to show (among them `AlreadyOpenError` when another Komok
+has the vault open); nothing here changes data on disk except building the demo vault in
+its own folder.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QEventLoop
@@ -26,9 +30,11 @@ from sqlalchemy.engine import make_url
 
 from desktop.login_dialog import LoginDialog
 from desktop.worker import Report, run_in_background
+from models.instance_lock import acquire as acquire_instance_lock
 from models.vault import (
     OpenVault,
     connect_server,
+    create_vault,
     data_dir,
     database_path,
     demo_dir,
@@ -92,9 +98,13 @@ class StartupController:
         parent: QWidget | None = None,
         *,
         login_dialog: Callable[..., LoginDialog] = LoginDialog,
+        demo_login: bool = False,
     ) -> None:
+        """`demo_login`: show the pre-filled demo sign-in (the app does); otherwise the
+        demo opens directly, for scripted callers."""
         self._parent = parent
         self._login_dialog = login_dialog
+        self._demo_login = demo_login
 
     def run(self) -> Started | None:
         """Open the chosen database; None if the user cancelled. Raises KomokError."""
@@ -110,9 +120,14 @@ class StartupController:
             opened = self.open_demo()
         return Started(opened, source) if opened is not None else None
 
-    def sign_in(self, authenticate: Callable[[str, str], OpenVault], *, place: str):
-        """Ask for a user name and password until they open the database or the user gives up."""
-        dialog = self._login_dialog(authenticate, place=place, parent=self._parent)
+    def sign_in(
+        self, authenticate: Callable[[str, str], OpenVault], *, place: str, **options: Any
+    ) -> OpenVault | None:
+        """Ask for a user name and password until they open the database or the user gives up.
+
+        `options` go to the dialog (`heading`, `demo`, `demo_credentials`).
+        """
+        dialog = self._login_dialog(authenticate, place=place, parent=self._parent, **options)
         try:
             if dialog.exec() == QDialog.DialogCode.Accepted:
                 return dialog.opened
@@ -141,8 +156,17 @@ class StartupController:
             except demo.DemoCancelled:
                 return None
 
+        if self._demo_login:
+            return self.sign_in(
+                partial(_unlock, folder),
+                place=_("Demo database {path}").format(path=database_path(folder)),
+                heading=demo.DEMO_ORGANISATION,
+                demo=True,
+                demo_credentials=(demo.DEMO_USERNAME, demo.DEMO_PASSWORD),
+            )
+
         def unlock(_report: Report) -> OpenVault:
-            return unlock_vault(folder, username=demo.DEMO_USERNAME, password=demo.DEMO_PASSWORD)
+            return _unlock(folder, demo.DEMO_USERNAME, demo.DEMO_PASSWORD)
 
         return self.wait(unlock, label=_("Opening the demo database…"))
 
@@ -174,5 +198,23 @@ def _connect(url: str, username: str, password: str) -> OpenVault:
     return connect_server(url, username=username, password=password)
 
 
+def open_new_vault(folder: Path, **options: Any) -> OpenVault:
+    """Create a new organisation vault (`create_vault` options) and keep it open, holding
+    its instance lock like any vault the app unlocks."""
+    folder = Path(folder)
+    with contextlib.suppress(OSError):  # create_vault reports a folder it cannot make
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    held = acquire_instance_lock(folder) if folder.is_dir() else None
+    try:
+        opened = create_vault(folder, **options)
+    except BaseException:
+        if held is not None:
+            held.release()
+        raise
+    opened.instance_lock = held
+    return opened
+
+
 def _unlock(folder, username: str, password: str) -> OpenVault:
-    return unlock_vault(folder, username=username, password=password)
+    """Unlock a vault and hold its instance lock, so no second Komok opens it meanwhile."""
+    return unlock_vault(folder, username=username, password=password, lock=True)

@@ -39,7 +39,8 @@ def get_setting(session: Session, key: str) -> Any:
     return row.value if row is not None else DEFAULTS.get(key)
 
 
-def _check(key: str, value: Any) -> Any:
+def check_setting(key: str, value: Any) -> Any:
+    """Validate (and normalise) a setting value; ValidationFailed when it does not fit."""
     if key == "case_number_prefix" and (not isinstance(value, str) or not _PREFIX.match(value)):
         raise ValidationFailed(
             {key: _("Use 1–10 capital Latin letters or digits, starting with a letter.")}
@@ -84,7 +85,7 @@ def valid_retention_months(value: Any) -> bool:
 
 def put_setting(session: Session, *, actor: Actor, key: str, value: Any) -> None:
     """Set a setting in the caller's transaction, audited."""
-    value = _check(key, value)
+    value = check_setting(key, value)
     row = session.get(Setting, key)
     old = row.value if row is not None else None
     if row is None:

@@ -62,7 +62,7 @@ def check_password(password: str, *, username: str) -> None:
         raise ValidationFailed({"password": problem})
 
 
-def _check_username(username: str) -> str:
+def check_username(username: str) -> str:
     name = (username or "").strip().lower()
     if not _USERNAME.match(name):
         raise ValidationFailed(
@@ -83,7 +83,7 @@ def create_user(
     """Add an account (coordinators only) with its key slot or password hash."""
     actor = opened.actor
     require(actor, "manage_users")
-    username = _check_username(username)
+    username = check_username(username)
     errors: dict[str, str] = {}
     try:
         display_name = clean_text(display_name, max_length=200)

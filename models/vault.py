@@ -172,14 +172,14 @@ def _signed_in(db: Database, username: str, failures: int = 0) -> User:
     return user
 
 
-def _throttle(place: str, username: str) -> Throttle:
+def sign_in_throttle(place: str, username: str) -> Throttle:
     """The wait record of a user of one vault or server, kept apart from the database."""
     tag = hashlib.sha256(place.encode("utf-8")).hexdigest()[:12]
     return Throttle.for_user(data_dir() / "sign-in-waits" / tag, username)
 
 
 def _unwrap(vault: Path, username: str, password: str) -> bytes:
-    throttle = _throttle(str(vault.resolve()), username)
+    throttle = sign_in_throttle(str(vault.resolve()), username)
     throttle.check()
     try:
         return keyslots.unwrap_key(keyslots.read_slot(vault / KEYS_DIR, username), password)
@@ -208,7 +208,7 @@ def unlock_vault(
             raise errors.CorruptDatabaseError() from exc
         try:
             before, copy = _bring_up_to_date(db, upgrade)
-            failures = _throttle(str(vault.resolve()), username).succeeded()
+            failures = sign_in_throttle(str(vault.resolve()), username).succeeded()
             user = _signed_in(db, username, failures)
         except BaseException:
             db.close()
@@ -253,7 +253,7 @@ def connect_server(url: str, *, username: str, password: str, upgrade: bool = Tr
         before, _copy = _bring_up_to_date(db, upgrade)
         with db.read() as session:
             user = session.exec(select(User).where(User.username == username)).first()
-        throttle = _throttle(db.engine.url.render_as_string(hide_password=True), username)
+        throttle = sign_in_throttle(db.engine.url.render_as_string(hide_password=True), username)
         throttle.check()
         try:
             if user is None or not user.password_hash or not user.active:
