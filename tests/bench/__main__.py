@@ -6,7 +6,7 @@ import argparse
 import sys
 import time
 
-from tests.bench import foundation
+from tests.bench import accounts, foundation
 from tests.bench.datasets import dataset
 from tests.bench.harness import print_table
 
@@ -49,6 +49,9 @@ def main(argv=None) -> int:
     for ds in (ds_small, ds_large) if large != small else (ds_small,):
         rows += foundation.encryption_rows(ds)
     rows += foundation.memory_rows(ds_large)
+    rows += accounts.login_rows(ds_small)
+    rows += accounts.audit_rows(ds_small)
+    rows += accounts.backup_rows(ds_large)
     print_table(rows)
     print(f"\n(bench took {time.perf_counter() - started:.0f} s; ratios are value ÷ baseline)")
     return 0
