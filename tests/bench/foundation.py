@@ -86,7 +86,6 @@ def build_rows(ds: Dataset) -> list[Row]:
 def open_rows(ds: Dataset) -> list[Row]:
     """Unlock (Argon2id + open + schema check + login audit) vs opening the plain twin."""
     from models.demo import DEMO_PASSWORD, DEMO_USERNAME
-
     from models.vault import unlock_vault
 
     def unlock():
@@ -113,9 +112,8 @@ def open_rows(ds: Dataset) -> list[Row]:
 
 def service_insert_rows(ds: Dataset) -> list[Row]:
     """One case (person + case + audit) through the services vs a raw two-row insert."""
-    from models.demo import DEMO_PASSWORD, DEMO_USERNAME
-
     from models import cases, people
+    from models.demo import DEMO_PASSWORD, DEMO_USERNAME
     from models.vault import unlock_vault
 
     opened = unlock_vault(ds.vault, username=DEMO_USERNAME, password=DEMO_PASSWORD)
