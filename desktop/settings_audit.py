@@ -58,7 +58,7 @@ CONTEXT_ROWS = 20  # newer entries shown above an entry the table jumps to
 ACTIONS = {
     "create": N_("Created"),
     "update": N_("Changed"),
-    "view": N_("Opened"),
+    "view": N_("Viewed"),
     "login": N_("Signed in"),
     "failed_login": N_("Failed sign-in"),
     "status": N_("Status changed"),
