@@ -9,6 +9,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from models.db import CACHE_KIB
 from tests.bench.datasets import Dataset, plain_twin
 from tests.bench.harness import Row, child_peak_rss_mib, median, p95, timed
 
@@ -190,6 +191,8 @@ def encryption_rows(ds: Dataset) -> list[Row]:
     enc = sqlcipher3.connect(str(ds.db_path))
     enc.execute(f"PRAGMA key = \"x'{ds.key().hex()}'\"")
     pla = sqlcipher3.connect(str(plain))  # same SQLite build, no key: no encryption
+    for conn in (enc, pla):  # the app's page cache on both sides
+        conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
     rows = []
     for label, sql in QUERIES.items():
         t_enc = median(timed(lambda sql=sql: enc.execute(sql).fetchall(), repeat=5))
@@ -226,6 +229,7 @@ with opened.db.read() as s:
     base_code = f"""
 import sqlite3, sqlalchemy, sqlmodel, pydantic
 c = sqlite3.connect({str(plain)!r})
+c.execute("PRAGMA cache_size = -{CACHE_KIB}")
 for q in {queries!r}:
     c.execute(q).fetchall()
 """

@@ -61,8 +61,10 @@ def child_peak_rss_mib(code: str, env: dict | None = None) -> tuple[float, dict]
     """Run Python `code` in a child; return its peak RSS in MiB and the JSON it printed last."""
     wrapper = (
         code
-        + "\nimport json as _j, resource as _r\n"
-        + "_peak = _r.getrusage(_r.RUSAGE_SELF).ru_maxrss\n"
+        + "\nimport json as _j, re as _re\n"
+        # VmHWM is this process's own peak (ru_maxrss can carry the parent's over exec).
+        + "_st = open('/proc/self/status').read()\n"
+        + "_peak = int(_re.search(r'VmHWM:\\s+(\\d+)', _st).group(1))\n"
         + "print(_j.dumps({'__rss_kib': _peak, **globals().get('RESULT', {})}))\n"
     )
     proc = subprocess.run(
