@@ -259,13 +259,6 @@ class SettingsForm(SettingsPage):
         """The values as typed now, by setting key."""
         raise NotImplementedError
 
-    def after_save(self) -> None:
-        """A new idle-lock time takes effect at once in the window that shows this page."""
-        controller = getattr(self.window(), "lock_controller", None)
-        minutes = self.saved.get("lock_minutes")
-        if controller is not None and minutes:
-            controller.set_idle_minutes(int(minutes))
-
     def show_values(self, values: dict[str, Any]) -> None:
         """Put saved values into the fields."""
         raise NotImplementedError
@@ -402,6 +395,13 @@ class GeneralPage(SettingsForm):
             "case_number_prefix": self.prefix.text().strip(),
             "lock_minutes": self.lock.value(),
         }
+
+    def after_save(self) -> None:
+        """A new idle-lock time takes effect at once in the window that shows this page."""
+        controller = getattr(self.window(), "lock_controller", None)
+        minutes = self.saved.get("lock_minutes")
+        if controller is not None and minutes:
+            controller.set_idle_minutes(int(minutes))
 
     def show_values(self, values: dict[str, Any]) -> None:
         """Put the saved values into the fields."""

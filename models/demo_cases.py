@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import json
 import random
+from bisect import bisect_right
 from datetime import date
 
 from models import demo_names as N
@@ -31,36 +32,6 @@ _SERVICES_JSON = {
     for services in (*T.REFERRAL_SERVICES.values(), ("information",))
 }
 _DISCLOSED_JSON = json.dumps(list(T.DISCLOSED))
-_RU_CONSULATE = {
-    "saint_petersburg": "kg_consulate_saint_petersburg", "yekaterinburg":
-    "kg_consulate_yekaterinburg", "tyumen": "kg_consulate_yekaterinburg", "surgut":
-    "kg_consulate_yekaterinburg", "novosibirsk": "kg_consulate_novosibirsk", "krasnoyarsk":
-    "kg_consulate_novosibirsk", "irkutsk": "kg_consulate_novosibirsk", "yakutsk":
-    "kg_consulate_novosibirsk", "vladivostok": "kg_consulate_novosibirsk", "kazan":
-    "kg_consulate_kazan",
-}  # fmt: skip
-_BY_CATEGORY = {
-    "ru": {
-        "unpaid_wages": "ru_labour_inspectorate", "employment_contract": "ru_labour_inspectorate",
-        "registration": "ru_guvm_mvd", "entry_ban": "ru_guvm_mvd", "residence_permit":
-        "ru_guvm_mvd", "controlled_registry": "ru_guvm_mvd", "expulsion": "ru_ombudsman",
-        "detention": "ru_ombudsman", "forced_labour": "ru_prosecutor", "violence":
-        "ru_prosecutor", "fraud": "ru_prosecutor", "documents_withheld": "ru_prosecutor",
-        "trafficking": "iom_moscow",
-    },
-    "kz": {
-        "unpaid_wages": "kz_labour_ministry", "employment_contract": "kz_labour_ministry",
-        "registration": "kz_migration_service", "entry_ban": "kz_migration_service",
-        "residence_permit": "kz_migration_service", "forced_labour": "iom_astana",
-        "trafficking": "iom_astana", "detention": "kz_ombudsman", "violence": "kz_ombudsman",
-    },
-}  # fmt: skip
-_DIASPORA = {
-    "moscow": "demo_diaspora_moscow", "moscow_oblast": "demo_diaspora_moscow",
-    "yekaterinburg": "demo_diaspora_yekaterinburg", "almaty": "demo_diaspora_almaty",
-}  # fmt: skip
-
-
 @functools.lru_cache(maxsize=4)
 def _tables(plan: R.DemoPlan) -> dict:
     """Per-plan lookup tables: day strings, times of day, users, institutions."""
@@ -79,7 +50,7 @@ def _tables(plan: R.DemoPlan) -> dict:
         "days": days,
         "dstr": [d.isoformat() for d in days],
         "times": times,
-        "assignee": R._Pick({u: weights.get(role, 1) for u, role in plan.users}),
+        "assignee": R.Pick({u: weights.get(role, 1) for u, role in plan.users}),
         "users": [u for u, _role in plan.users],
         "volunteers": [u for u, role in plan.users if role == "volunteer"]
         or [u for u, _role in plan.users],
@@ -88,32 +59,12 @@ def _tables(plan: R.DemoPlan) -> dict:
 
 
 def _dashed(h: str) -> str:
+    """A UUID's 32 hex digits in the usual dashed form."""
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
-def _institution_code(country, region, cats, oblast, r: float) -> str:
-    """Where a referral of this case goes (a shipped or demo institution code)."""
-    if r < 0.45:
-        by_cat = _BY_CATEGORY.get(country, {})
-        for code in cats:
-            if code in by_cat:
-                return by_cat[code]
-    if r < 0.80:
-        if country == "ru":
-            return _RU_CONSULATE.get(region, "kg_embassy_ru")
-        if country == "kz":
-            return "kg_consulate_almaty" if region in ("almaty", "shymkent") else "kg_embassy_kz"
-        return "kg_labour_ministry"
-    if r < 0.90 and region in _DIASPORA:
-        return _DIASPORA[region]
-    if r < 0.94:
-        return "kg_labour_ministry_ru" if country == "ru" else "kg_labour_ministry"
-    if r < 0.97:
-        return "iom_osh" if oblast in N.SOUTH else "iom_bishkek"
-    return "demo_ngo_bishkek" if r < 0.99 else "kg_ombudsman"
-
-
 def _phones(rng: random.Random, country: str) -> str:
+    """The JSON list of a client's phones: +996 mostly, often a +7 one in Russia/Kazakhstan."""
     random_ = rng.random
     r = random_()
     if r < 0.03:
@@ -136,21 +87,23 @@ def _name(rng: random.Random, oblast: str, female: bool) -> tuple[str, str, str]
     random_ = rng.random
     r = random_()
     if oblast in N.SOUTH and r < 0.16:
-        fam, given, fathers, ru_style = N.UZBEK_FAMILY, N.UZBEK_FEMALE if female else N.UZBEK_MALE, N.UZBEK_FATHERS, 0.7
+        group = N.UZBEK
     elif r < (0.10 if oblast in ("chuy", "bishkek") else 0.02):
-        fam, given, fathers, ru_style = N.RUSSIAN_FAMILY, N.RUSSIAN_FEMALE if female else N.RUSSIAN_MALE, N.RUSSIAN_FATHERS, 0.95
+        group = N.RUSSIAN
     else:
-        fam, given, fathers, ru_style = N.KYRGYZ_FAMILY, N.KYRGYZ_FEMALE if female else N.KYRGYZ_MALE, N.KYRGYZ_FATHERS, 0.55
+        group = N.KYRGYZ
     # Rough Zipf-like frequencies: earlier names in each list are commoner.
-    family = fam[int(len(fam) * random_() ** 1.6)]
+    family = group.family[int(len(group.family) * random_() ** 1.6)]
+    given = group.female if female else group.male
+    first = given[int(len(given) * random_() ** 1.4)]
     if female:
         family = N.female_family(family)
-    first = given[int(len(given) * random_() ** 1.4)]
     r = random_()
-    if r < ru_style:
-        patronymic = N.patronymic(fathers[int(random_() * len(fathers))], female, kyrgyz_style=False)
-    elif r < 0.9 and fathers is N.KYRGYZ_FATHERS:
-        patronymic = N.patronymic(fathers[int(random_() * len(fathers))], female, kyrgyz_style=True)
+    father = group.fathers[int(random_() * len(group.fathers))]
+    if r < group.russian_style:
+        patronymic = N.patronymic(father, female, kyrgyz_style=False)
+    elif r < 0.9 and group is N.KYRGYZ:
+        patronymic = N.patronymic(father, female, kyrgyz_style=True)
     else:
         patronymic = ""
     return family, first, patronymic
@@ -162,245 +115,271 @@ def make_batch(plan: R.DemoPlan, index: int) -> R.Batch:
     last = min(plan.cases, first + R.BATCH_SIZE)
     batch = R.Batch(index=index, cases_done=last)
     if last > first:
-        _write(plan, random.Random(f"komok-demo:{plan.seed}:{index}"), batch, first, last)
+        _Writer(plan, random.Random(f"komok-demo:{plan.seed}:{index}"), batch).write(first, last)
     return batch
 
 
-def _write(plan: R.DemoPlan, rng: random.Random, batch: R.Batch, first: int, last: int) -> None:  # noqa: C901
-    tables = _tables(plan)
-    cal = R.calendar(plan.cases, plan.today)
-    days, base, times = tables["days"], tables["base"], tables["times"]
-    dstr = tables["dstr"]
-    users, volunteers, inst = tables["users"], tables["volunteers"], tables["inst"]
-    random_, getrandbits = rng.random, rng.getrandbits
-    mask, vbits, TS = R.UUID_MASK, R.UUID_SET, R.TABLE_SIZE  # noqa: N806
-    region_t = {country: pick.table for country, pick in R.REGION.items()}
-    category_t, risk_t, risk_severe_t = R.CATEGORY.table, R.RISK.table, R.RISK_SEVERE.table
-    status_t = [pick.table for pick in R.STATUS_BY_AGE]
-    closure_t, kind_t = R.CLOSURE.table, R.EVENT_KIND.table
-    ref_recent_t, ref_old_t = R.REFERRAL_RECENT.table, R.REFERRAL_OLD.table
-    today, prefix, cum = plan.today, plan.prefix, cal.cum
-    k = last - first
-    sexes, bands = R.SEX.many(rng, k), R.AGE_BAND.many(rng, k)
-    oblasts, countries = R.OBLAST.many(rng, k), R.COUNTRY.many(rng, k)
-    sectors, ncats = R.SECTOR.many(rng, k), R.N_CATEGORIES.many(rng, k)
-    assignees, nevents = tables["assignee"].many(rng, k), R.EVENT_COUNT.many(rng, k)
-    people_rows, case_rows, cat_rows = batch.people, batch.cases, batch.categories
-    event_rows, fu_rows, ref_rows, ref_years = (
-        batch.events, batch.follow_ups, batch.referrals, batch.referral_years
-    )
-    seen_people: list[tuple[str, int | None, int | None]] = []
-    d = 0
-    while cum[d + 1] <= first:
-        d += 1
-    for j in range(k):
-        i = first + j
-        while cum[d + 1] <= i:
-            d += 1
-        opened = cal.start + d
-        o = opened - base
-        opened_day = days[o]
-        year = opened_day.year
-        number = f"{prefix}-{year}-{i - cal.year_first[year] + 1:05d}"
-        age_days = today - opened
-        created = f"{dstr[o]} {times[getrandbits(11)]}"
-        assignee = assignees[j]
-        creator = assignee if random_() < 0.7 else volunteers[int(random_() * len(volunteers))]
-        country = countries[j]
-        oblast = oblasts[j]
-        # --- the client (sometimes a returning one from earlier in the batch) ---
-        if seen_people and random_() < 0.04:
-            person_id, birth_ord, birth_year = seen_people[int(random_() * len(seen_people))]
-        else:
-            person_id = f"{getrandbits(128) & mask | vbits:032x}"
-            sex = sexes[j]
-            female = sex == "female" or (sex == "unknown" and random_() < 0.3)
-            family, given, patronymic = _name(rng, oblast, female)
-            latin = f"{N.passport_latin(family)} {N.passport_latin(given)}" if random_() < 0.85 else ""
-            lo, hi = bands[j]
-            age = lo + int(random_() * (hi - lo + 1))
-            birth_ord = opened - age * 365 - int(age / 4) - int(random_() * 365)
-            birth = date.fromordinal(birth_ord)
-            birth_year = birth.year
-            r = random_()
-            if r < 0.85:
-                birth_date = birth.isoformat()
-            else:
-                birth_date, birth_ord = None, None
-                if r >= 0.95:
-                    birth_year = None
-            rayons = N.RAYONS[oblast]
-            rayon = f"{rayons[int(random_() * len(rayons))]} району" if rayons and random_() < 0.45 else ""
-            people_rows.append((
-                person_id, family, given, patronymic, latin, sex, birth_date, birth_year,
-                _phones(rng, country), oblast, rayon, creator, created, created, 1,
-            ))  # fmt: skip
-            seen_people.append((person_id, birth_ord, birth_year))
-        if birth_ord is not None:
-            b = date.fromordinal(birth_ord)
-            minor = (year - b.year - ((opened_day.month, opened_day.day) < (b.month, b.day))) < 18
-        else:
-            minor = birth_year is not None and year - birth_year < 18
-        # --- where and what ---
-        region = region_t[country][int(random_() * TS)] if country in R.REGION else (
-            "other" if country == "other" else None
+class _Writer:
+    """Draws the rows of one batch into a Batch, case by case."""
+
+    def __init__(self, plan: R.DemoPlan, rng: random.Random, batch: R.Batch) -> None:
+        self.plan, self.rng, self.batch = plan, rng, batch
+        self.tables = _tables(plan)
+        self.dstr, self.times, self.base = (
+            self.tables["dstr"], self.tables["times"], self.tables["base"]
         )
+        self.random, self.getrandbits = rng.random, rng.getrandbits
+        self.seen_people: list[tuple[str, date | None, int | None]] = []
+
+    def uuid(self) -> str:
+        """A random version-4 UUID as stored (see `models.demo_rows.uuid_hex`)."""
+        return f"{self.getrandbits(128) & R.UUID_MASK | R.UUID_SET:032x}"
+
+    def at(self, day: int, clock: int | None = None) -> str:
+        """A stored timestamp on `day` (an ordinal) at a random (or the given) office time."""
+        if clock is None:
+            clock = self.getrandbits(11)
+        return f"{self.dstr[day - self.base]} {self.times[clock]}"
+
+    def write(self, first: int, last: int) -> None:
+        """Draw cases `first` … `last - 1`."""
+        rng, k = self.rng, last - first
+        cal = R.calendar(self.plan.cases, self.plan.today)
+        draws = zip(
+            R.SEX.many(rng, k), R.AGE_BAND.many(rng, k), R.OBLAST.many(rng, k),
+            R.COUNTRY.many(rng, k), R.SECTOR.many(rng, k), R.N_CATEGORIES.many(rng, k),
+            self.tables["assignee"].many(rng, k), R.EVENT_COUNT.many(rng, k), strict=True,
+        )  # fmt: skip
+        d = bisect_right(cal.cum, first) - 1
+        for i, drawn in zip(range(first, last), draws, strict=True):
+            while cal.cum[d + 1] <= i:
+                d += 1
+            opened = cal.start + d
+            year = self.tables["days"][opened - self.base].year
+            number = f"{self.plan.prefix}-{year}-{i - cal.year_first[year] + 1:05d}"
+            self.case(number, opened, *drawn)
+
+    def case(self, number, opened, sex, band, oblast, country, sector, ncat, assignee, nevents):
+        """One case with its client, categories, timeline, referral and follow-ups."""
+        random_, TS = self.random, R.TABLE_SIZE
+        created = self.at(opened)
+        volunteers = self.tables["volunteers"]
+        creator = assignee if random_() < 0.7 else volunteers[int(random_() * len(volunteers))]
+        person_id, minor = self.person(opened, created, creator, sex, band, oblast, country)
+        region = (R.REGION[country].table[int(random_() * TS)] if country in R.REGION
+                  else "other" if country == "other" else None)  # fmt: skip
         cities = T.CITIES[region if region in T.CITIES else country]
         city = cities[int(random_() * len(cities))] if random_() < 0.85 else ""
-        sector = sectors[j]
         cats: list[str] = []
         for _ in range(6):
-            code = category_t[int(random_() * TS)]
+            code = R.CATEGORY.table[int(random_() * TS)]
             if code not in cats and (code != "controlled_registry" or country == "ru"):
                 cats.append(code)
-                if len(cats) == ncats[j]:
+                if len(cats) == ncat:
                     break
-        case_id = f"{getrandbits(128) & mask | vbits:032x}"
-        for code in cats:
-            cat_rows.append((case_id, code))
-        severe = any(c in R.SEVERE for c in cats)
-        risk = (risk_severe_t if severe else risk_t)[int(random_() * TS)]
+        case_id = self.uuid()
+        self.batch.categories.extend((case_id, code) for code in cats)
+        risk = (R.RISK_SEVERE if any(c in R.SEVERE for c in cats) else R.RISK).table[
+            int(random_() * TS)
+        ]
         if minor and risk == "low":
             risk = "medium"
-        details: dict = {}
-        if "unpaid_wages" in cats:
-            currency, monthly = T.WAGES[country]
-            months = R.UNPAID_MONTHS.table[int(random_() * TS)]
-            step = 10000 if currency == "KRW" else (1000 if monthly >= 20000 else 100)
-            amount = int(monthly * months * (0.4 + random_() * 0.8)) // step * step
-            details = {"unpaid_amount": amount, "unpaid_currency": currency, "unpaid_months": months}
-        if "forced_labour" in cats or "trafficking" in cats:
-            picked = rng.sample(R.INDICATORS, 2 + int(random_() * 4))
-            details["forced_labour_indicators"] = [c for c in R.INDICATORS if c in picked]
         if cats[0] in ("registration", "employment_contract") and country in ("ru", "kz"):
             entry = opened - 1 - int(random_() * 45)
         else:
-            entry = opened - 10 - min(3000, int(rng.expovariate(1 / 250)))
-        entry_date = dstr[entry - base] if random_() < 0.92 else None
+            entry = opened - 10 - min(3000, int(self.rng.expovariate(1 / 250)))
+        entry_date = self.dstr[entry - self.base] if random_() < 0.92 else None
         contract_end = None
         if sector is not None and random_() < 0.2:
-            contract_end = dstr[entry - base + 180 + int(random_() * 540)]
-        employer = ""
-        if random_() < 0.45:
-            r = random_()
-            if r < 0.85:
-                word = T.EMPLOYER_WORDS[int(random_() * len(T.EMPLOYER_WORDS))]
-                employer = T.EMPLOYER_FORMS[int(random_() * len(T.EMPLOYER_FORMS))].format(w=word)
-            else:
-                employer = T.EMPLOYER_INFORMAL[int(random_() * len(T.EMPLOYER_INFORMAL))]
-        # --- status, its path and the timeline ---
-        bucket = 0
-        for threshold in R.AGE_THRESHOLDS:
-            if age_days < threshold:
-                break
-            bucket += 1
-        status = status_t[bucket][int(random_() * TS)]
-        reason = closure_t[int(random_() * TS)] if status == "closed" else None
+            contract_end = self.dstr[entry - self.base + 180 + int(random_() * 540)]
+        # The status depends on how long ago the case was opened.
+        age = self.plan.today - opened
+        bucket = sum(age >= threshold for threshold in R.AGE_THRESHOLDS)
+        status = R.STATUS_BY_AGE[bucket].table[int(random_() * TS)]
+        reason = R.CLOSURE.table[int(random_() * TS)] if status == "closed" else None
         paths = R.PATHS[f"closed:{reason}" if reason else status]
         path = paths[int(random_() * len(paths))]
         finished = status in ("closed", "resolved")
-        span = min(age_days, 2 + int(rng.expovariate(1 / 40))) if finished else age_days
-        consent_refer = random_() < 0.85
-        consent_stats = random_() < 0.9
-        last_time = created
-        author = assignee if random_() < 0.8 else users[int(random_() * len(users))]
-        ne = nevents[j]
-        offsets = sorted(int(random_() * (span + 1)) for _ in range(ne))
-        offsets[0] = 0
-        for off in offsets:
-            kind = kind_t[int(random_() * TS)]
-            texts = T.EVENT_TEXTS[kind]
-            at = f"{dstr[o + off]} {times[getrandbits(11)]}"
-            if at < created:
-                at = created
-            event_rows.append((
-                f"{getrandbits(128) & mask | vbits:032x}", case_id, kind, at, author,
-                texts[int(random_() * len(texts))], _EMPTY_JSON, at, at, 1,
+        span = min(age, 2 + int(self.rng.expovariate(1 / 40))) if finished else age
+        consent_refer, consent_stats = random_() < 0.85, random_() < 0.9
+        last, ref_day = self.timeline(
+            case_id, opened, created, span, path, reason, assignee, nevents
+        )
+        if consent_refer and (ref_day is not None or random_() < 0.12):
+            sent_at = self.referral(case_id, opened, created, span, ref_day, country, region,
+                                    cats, oblast, assignee)  # fmt: skip
+            last = max(last, sent_at)
+        self.follow_ups(case_id, opened, created, span, finished, country, entry_date and entry,
+                        assignee)  # fmt: skip
+        self.batch.cases.append((
+            case_id, number, person_id, self.dstr[opened - self.base], status, reason,
+            self.dstr[opened + span - self.base] if status == "closed" else None, risk,
+            int(minor), country, region, city, sector, self.employer(), entry_date,
+            contract_end, assignee, creator, 1, created, int(consent_refer),
+            created if consent_refer else None, int(consent_stats),
+            created if consent_stats else None, self.details(cats, country), created, last,
+            1 + len(path),
+        ))  # fmt: skip
+
+    def person(self, opened, created, creator, sex, band, oblast, country) -> tuple[str, bool]:
+        """The client's id and whether they are a minor: a new person, or sometimes one
+        from earlier in the batch who comes back with another problem."""
+        random_ = self.random
+        if self.seen_people and random_() < 0.04:
+            person_id, birth, birth_year = self.seen_people[
+                int(random_() * len(self.seen_people))
+            ]
+        else:
+            person_id = self.uuid()
+            female = sex == "female" or (sex == "unknown" and random_() < 0.3)
+            family, given, patronymic = _name(self.rng, oblast, female)
+            latin = ""
+            if random_() < 0.85:
+                latin = f"{N.passport_latin(family)} {N.passport_latin(given)}"
+            years = band[0] + int(random_() * (band[1] - band[0] + 1))
+            birth = date.fromordinal(opened - years * 365 - years // 4 - int(random_() * 365))
+            birth_year: int | None = birth.year
+            r = random_()
+            birth_date = birth.isoformat() if r < 0.85 else None
+            if r >= 0.85:
+                birth = None
+                birth_year = None if r >= 0.95 else birth_year
+            rayons = N.RAYONS[oblast]
+            rayon = ""
+            if rayons and random_() < 0.45:
+                rayon = f"{rayons[int(random_() * len(rayons))]} району"
+            self.batch.people.append((
+                person_id, family, given, patronymic, latin, sex, birth_date, birth_year,
+                _phones(self.rng, country), oblast, rayon, creator, created, created, 1,
             ))  # fmt: skip
-            last_time = max(last_time, at)
-        m = len(path)
-        ref_off = None
-        if m:
-            offs = sorted(int(random_() * (span + 1)) for _ in range(m))
-            if finished:
-                offs[-1] = span
-            clock = sorted(getrandbits(11) for _ in range(m))
+            self.seen_people.append((person_id, birth, birth_year))
+        on = self.tables["days"][opened - self.base]
+        if birth is not None:
+            b = birth
+            return person_id, on.year - b.year - ((on.month, on.day) < (b.month, b.day)) < 18
+        return person_id, birth_year is not None and on.year - birth_year < 18
+
+    def timeline(self, case_id, opened, created, span, path, reason, assignee, nevents):
+        """Notes, calls, meetings, documents and the status changes of `path` within `span`
+        days of opening; returns the last timestamp and the day it was referred (or None)."""
+        random_, rows, last, ref_day = self.random, self.batch.events, created, None
+        users = self.tables["users"]
+        author = assignee if random_() < 0.8 else users[int(random_() * len(users))]
+        offsets = sorted(int(random_() * (span + 1)) for _ in range(nevents))
+        offsets[0] = 0  # the intake
+        for off in offsets:
+            kind = R.EVENT_KIND.table[int(random_() * R.TABLE_SIZE)]
+            texts = T.EVENT_TEXTS[kind]
+            at = max(self.at(opened + off), created)
+            rows.append((self.uuid(), case_id, kind, at, author,
+                         texts[int(random_() * len(texts))], _EMPTY_JSON, at, at, 1))  # fmt: skip
+            last = max(last, at)
+        if path:
+            offsets = sorted(int(random_() * (span + 1)) for _ in range(len(path)))
+            if path[-1] in ("closed", "resolved"):
+                offsets[-1] = span
+            # Sorted times keep same-day changes in order.
+            clocks = sorted(self.getrandbits(11) for _ in path)
             old = "new"
-            for step, new in enumerate(path):
-                at = f"{dstr[o + offs[step]]} {times[clock[step]]}"
-                if at < created:
-                    at = created
+            for new, off, clock in zip(path, offsets, clocks, strict=True):
+                at = max(self.at(opened + off, clock), created)
                 why = reason if new == "closed" else None
                 texts = T.STATUS_TEXTS[f"closed:{why}" if why else new]
-                event_rows.append((
-                    f"{getrandbits(128) & mask | vbits:032x}", case_id, "status_change", at, assignee,
-                    texts[int(random_() * len(texts))], _STATUS_DATA[(old, new, why)], at, at, 1,
-                ))  # fmt: skip
+                rows.append((self.uuid(), case_id, "status_change", at, assignee,
+                             texts[int(random_() * len(texts))], _STATUS_DATA[(old, new, why)],
+                             at, at, 1))  # fmt: skip
                 if new == "referred":
-                    ref_off = offs[step]
-                last_time = max(last_time, at)
-                old = new
-        closed_on = dstr[o + span] if status == "closed" else None
-        # --- a referral: always when the case went to "referred" (with consent), else some ---
-        if consent_refer and (ref_off is not None or random_() < 0.12):
-            code = _institution_code(country, region, cats, oblast, random_())
-            inst_id, name_ru, name_ky, iso = inst.get(code) or next(iter(inst.values()))
-            ref_id = f"{getrandbits(128) & mask | vbits:032x}"
-            rstatus = (ref_recent_t if age_days < 30 else ref_old_t)[int(random_() * TS)]
-            if ref_off is not None and rstatus == "draft":
-                rstatus = "sent"
-            off = ref_off if ref_off is not None else int(random_() * (span + 1))
-            lang = "ky" if iso == "KG" and random_() < 0.4 else "ru"
-            sent_at = f"{dstr[o + off]} {times[getrandbits(11)]}"
-            sent_at = max(sent_at, created)
-            if rstatus == "draft":
-                sent_on = due_on = None
-                ref_years.append(0)
-            else:
-                sent_on, due_on = dstr[o + off], dstr[o + off + 30]
-                if rstatus == "no_response" and opened + off + 30 >= today:
-                    rstatus = "sent"
-                ref_years.append(days[o + off].year)
-                event_rows.append((
-                    f"{getrandbits(128) & mask | vbits:032x}", case_id, "referral", sent_at, assignee,
-                    T.REFERRAL_EVENT[lang].format(name=name_ky if lang == "ky" else name_ru),
-                    f'{{"referral_id": "{_dashed(ref_id)}"}}', sent_at, sent_at, 1,
-                ))  # fmt: skip
-            main = next((c for c in cats if c in T.REFERRAL_REASONS), None)
-            services = next((T.REFERRAL_SERVICES[c] for c in cats if c in T.REFERRAL_SERVICES), ("information",))
-            ref_rows.append([
-                ref_id, case_id, inst_id, None, rstatus, lang, None,
-                T.REFERRAL_REASONS[main] if main else T.REFERRAL_REASON_DEFAULT,
-                _SERVICES_JSON[services], _DISCLOSED_JSON, sent_on, due_on,
-                None, None, assignee, sent_at, sent_at, 1,
-            ])  # fmt: skip
-            last_time = max(last_time, sent_at)
-        # --- follow-ups: open ones on open cases, done ones on some finished cases ---
-        if not finished:
-            for _ in range(R.FOLLOW_UP_COUNT.table[int(random_() * TS)]):
-                rule, title = None, T.FOLLOW_UPS_MANUAL[int(random_() * len(T.FOLLOW_UPS_MANUAL))]
-                lo, hi = R.DUE_OFFSET.table[int(random_() * TS)]
-                due = max(today + lo + int(random_() * (hi - lo + 1)), opened + 1)
-                rules = T.FOLLOW_UPS_RU if country == "ru" else T.FOLLOW_UPS_KZ if country == "kz" else ()
-                if rules and entry_date and random_() < 0.5:
-                    rule, days_after, title = rules[int(random_() * len(rules))]
-                    due = max(entry + days_after, opened + 1)
-                fu_rows.append((
-                    f"{getrandbits(128) & mask | vbits:032x}", case_id, title, dstr[due - base], None, rule,
-                    assignee, "", created, created, 1,
-                ))  # fmt: skip
-        elif random_() < 0.35:
-            due = opened + int(random_() * (span + 1))
-            title = T.FOLLOW_UPS_MANUAL[int(random_() * len(T.FOLLOW_UPS_MANUAL))]
-            done = f"{dstr[due - base]} {times[getrandbits(11)]}"
-            fu_rows.append((
-                f"{getrandbits(128) & mask | vbits:032x}", case_id, title, dstr[due - base], dstr[due - base],
-                None, assignee, "", created, max(done, created), 2,
+                    ref_day = opened + off
+                last, old = max(last, at), new
+        return last, ref_day
+
+    def referral(self, case_id, opened, created, span, ref_day, country, region, cats, oblast,
+                 assignee) -> str:  # fmt: skip
+        """A letter to an institution (sent on `ref_day` when the case went to "referred");
+        returns when it was written."""
+        random_, plan = self.random, self.plan
+        code = R.institution_code(country, region, cats, oblast, random_())
+        inst = self.tables["inst"]
+        inst_id, name_ru, name_ky, iso = inst.get(code) or next(iter(inst.values()))
+        ref_id = self.uuid()
+        recent = plan.today - opened < 30
+        status = (R.REFERRAL_RECENT if recent else R.REFERRAL_OLD).table[
+            int(random_() * R.TABLE_SIZE)
+        ]
+        if ref_day is not None and status == "draft":
+            status = "sent"
+        day = ref_day if ref_day is not None else opened + int(random_() * (span + 1))
+        lang = "ky" if iso == "KG" and random_() < 0.4 else "ru"
+        written = max(self.at(day), created)
+        sent_on = due_on = None
+        if status != "draft":
+            sent_on, due_on = self.dstr[day - self.base], self.dstr[day + 30 - self.base]
+            if status == "no_response" and day + 30 >= plan.today:
+                status = "sent"
+            self.batch.events.append((
+                self.uuid(), case_id, "referral", written, assignee,
+                T.REFERRAL_EVENT[lang].format(name=name_ky if lang == "ky" else name_ru),
+                f'{{"referral_id": "{_dashed(ref_id)}"}}', written, written, 1,
             ))  # fmt: skip
-        case_rows.append((
-            case_id, number, person_id, dstr[o], status, reason, closed_on, risk, int(minor),
-            country, region, city, sector, employer, entry_date, contract_end, assignee,
-            creator, 1, created, int(consent_refer), created if consent_refer else None,
-            int(consent_stats), created if consent_stats else None,
-            json.dumps(details) if details else _EMPTY_JSON, created, last_time, 1 + m,
+        main = next((c for c in cats if c in T.REFERRAL_REASONS), None)
+        services = next(
+            (T.REFERRAL_SERVICES[c] for c in cats if c in T.REFERRAL_SERVICES), ("information",)
+        )
+        self.batch.referrals.append((
+            ref_id, case_id, inst_id, None, status, lang, None,
+            T.REFERRAL_REASONS[main] if main else T.REFERRAL_REASON_DEFAULT,
+            _SERVICES_JSON[services], _DISCLOSED_JSON, sent_on, due_on, None, None, assignee,
+            written, written, 1,
         ))  # fmt: skip
+        return written
+
+    def follow_ups(self, case_id, opened, created, span, finished, country, entry, assignee):
+        """Open follow-ups on an open case (some overdue, some due this week, some proposed
+        by a deadline rule from the entry date); a done one on some finished cases."""
+        random_, today, rows = self.random, self.plan.today, self.batch.follow_ups
+        manual = T.FOLLOW_UPS_MANUAL
+        if finished:
+            if random_() < 0.35:
+                due = opened + int(random_() * (span + 1))
+                done = max(self.at(due), created)
+                rows.append((self.uuid(), case_id, manual[int(random_() * len(manual))],
+                             self.dstr[due - self.base], self.dstr[due - self.base], None,
+                             assignee, "", created, done, 2))  # fmt: skip
+            return
+        rules = T.FOLLOW_UPS_RU if country == "ru" else T.FOLLOW_UPS_KZ if country == "kz" else ()
+        for _ in range(R.FOLLOW_UP_COUNT.table[int(random_() * R.TABLE_SIZE)]):
+            rule, title = None, manual[int(random_() * len(manual))]
+            lo, hi = R.DUE_OFFSET.table[int(random_() * R.TABLE_SIZE)]
+            due = max(today + lo + int(random_() * (hi - lo + 1)), opened + 1)
+            if rules and entry and random_() < 0.5:
+                rule, days_after, title = rules[int(random_() * len(rules))]
+                due = max(entry + days_after, opened + 1)
+            rows.append((self.uuid(), case_id, title, self.dstr[due - self.base], None, rule,
+                         assignee, "", created, created, 1))  # fmt: skip
+
+    def employer(self) -> str:
+        """An employer's name for some cases (fictional), else ""."""
+        random_ = self.random
+        if random_() >= 0.45:
+            return ""
+        if random_() < 0.85:
+            word = T.EMPLOYER_WORDS[int(random_() * len(T.EMPLOYER_WORDS))]
+            return T.EMPLOYER_FORMS[int(random_() * len(T.EMPLOYER_FORMS))].format(w=word)
+        return T.EMPLOYER_INFORMAL[int(random_() * len(T.EMPLOYER_INFORMAL))]
+
+    def details(self, cats: list[str], country: str) -> str:
+        """The `details` JSON: unpaid wages (amount, currency, months) and the forced-labour
+        indicators where the categories call for them."""
+        random_ = self.random
+        details: dict = {}
+        if "unpaid_wages" in cats:
+            currency, monthly = T.WAGES[country]
+            months = R.UNPAID_MONTHS.table[int(random_() * R.TABLE_SIZE)]
+            step = 10000 if currency == "KRW" else (1000 if monthly >= 20000 else 100)
+            amount = int(monthly * months * (0.4 + random_() * 0.8)) // step * step
+            details = {"unpaid_amount": amount, "unpaid_currency": currency,
+                       "unpaid_months": months}  # fmt: skip
+        if "forced_labour" in cats or "trafficking" in cats:
+            picked = self.rng.sample(R.INDICATORS, 2 + int(random_() * 4))
+            details["forced_labour_indicators"] = [c for c in R.INDICATORS if c in picked]
+        return json.dumps(details) if details else _EMPTY_JSON

@@ -29,13 +29,11 @@ from translations import _
 
 PARALLEL_FROM = 30_000  # cases; smaller builds are generated in this process
 QUEUE_BATCHES = 8
-MAIN_EVERY = 3  # this process makes every third batch itself, to share the work
 HELPER_TABLES = ("events",)  # Batch fields the helper inserts into its scratch file
 RANDOM_KEYS = frozenset({"case_id", "person_id"})
 MAX_CACHE_KIB = 1_500_000
 CACHE_KIB_PER_CASE = 1.5
 SCRATCH_NAME = "events.scratch"
-EXTRA_PRAGMAS: list = []
 
 TABLES = (
     ("people", "people", demo_rows.PEOPLE_COLUMNS),
@@ -92,15 +90,9 @@ def _random_key_indexes(cur, tables: list[str]) -> list[tuple[str, str]]:
     return found
 
 
-def _made_here(index: int, every: int) -> bool:
-    """Whether batch `index` is made by the parent (every `every`-th) rather than the helper."""
-    return every > 0 and index % every == every - 1
-
-
-def _helper_main(plan, every, path, key_hex, schema, cache_kib, out, inbox, stop) -> None:
-    """Helper process: insert the HELPER_TABLES rows of every batch, in order, into an
-    encrypted scratch file: of the batches it makes itself (the rest of each goes on `out`)
-    and of those the parent makes (their rows come on `inbox`). Then put "done"."""
+def _helper_main(plan, path, key_hex, schema, cache_kib, out, stop) -> None:
+    """Helper process: make the batches in order, insert their HELPER_TABLES rows into an
+    encrypted scratch file and put the rest of each batch on `out`; then put "done"."""
     try:
         con = sqlcipher3.connect(path, isolation_level=None)
         con.execute(f"PRAGMA key = \"x'{key_hex}'\"")
@@ -116,11 +108,6 @@ def _helper_main(plan, every, path, key_hex, schema, cache_kib, out, inbox, stop
         for index in range(-(-plan.cases // demo_rows.BATCH_SIZE)):
             if stop.is_set():
                 return
-            if _made_here(index, every):
-                rows = inbox.get()
-                for attr, sql in statements:
-                    con.executemany(sql, rows[attr])
-                continue
             batch = make_batch(plan, index)
             for attr, sql in statements:
                 con.executemany(sql, getattr(batch, attr))
@@ -141,17 +128,14 @@ class _Helper:
 
     def __init__(self, plan: demo_rows.DemoPlan, folder: Path, schema: dict) -> None:
         ctx = multiprocessing.get_context("spawn")
-        self.plan = plan
-        self.every = MAIN_EVERY
         self.path = folder / SCRATCH_NAME
         self.key_hex = secrets.token_bytes(32).hex()
         self.stop = ctx.Event()
         self.out = ctx.Queue(maxsize=QUEUE_BATCHES)
-        self.inbox = ctx.Queue(maxsize=QUEUE_BATCHES)
         self.proc = ctx.Process(
             target=_helper_main, daemon=True,
-            args=(plan, self.every, str(self.path), self.key_hex, schema, _cache_kib(plan.cases),
-                  self.out, self.inbox, self.stop),
+            args=(plan, str(self.path), self.key_hex, schema, _cache_kib(plan.cases),
+                  self.out, self.stop),
         )  # fmt: skip
         self.proc.start()
 
@@ -172,15 +156,8 @@ class _Helper:
 
     def batches(self, count: int) -> Iterator[demo_rows.Batch]:
         """The `count` batches in order, without their HELPER_TABLES rows."""
-        for index in range(count):
-            if not _made_here(index, self.every):
-                yield self.get()
-                continue
-            batch = make_batch(self.plan, index)
-            self.inbox.put({attr: getattr(batch, attr) for attr in HELPER_TABLES})
-            for attr in HELPER_TABLES:
-                setattr(batch, attr, [])
-            yield batch
+        for _index in range(count):
+            yield self.get()
 
     def close(self) -> None:
         """Stop the process and delete the scratch file."""
@@ -188,9 +165,8 @@ class _Helper:
         if self.proc.is_alive():
             self.proc.terminate()
         self.proc.join()
-        for q in (self.out, self.inbox):
-            q.cancel_join_thread()
-            q.close()
+        self.out.cancel_join_thread()
+        self.out.close()
         for suffix in ("", "-journal", "-wal", "-shm"):
             Path(f"{self.path}{suffix}").unlink(missing_ok=True)
 
@@ -204,7 +180,6 @@ def bulk_load(
     """
     count = -(-plan.cases // demo_rows.BATCH_SIZE)
     parallel = plan.cases >= PARALLEL_FROM and (os.cpu_count() or 1) > 1 and db.path is not None
-    registers: dict[int, int] = {}
     fairy = db.engine.raw_connection()
     conn = fairy.driver_connection
     cur = conn.cursor()
@@ -215,8 +190,6 @@ def bulk_load(
         cur.execute("PRAGMA foreign_keys = OFF")
         cur.execute("PRAGMA synchronous = OFF")
         cur.execute(f"PRAGMA cache_size = {-_cache_kib(plan.cases)}")
-        for pragma in EXTRA_PRAGMAS:
-            cur.execute(pragma)
         local = [(a, t, c) for a, t, c in TABLES if not (parallel and a in HELPER_TABLES)]
         if parallel:
             schema = {a: (t, *_scratch_schema(cur, t)) for a, t, _c in TABLES if a in HELPER_TABLES}
@@ -230,16 +203,13 @@ def bulk_load(
         for name, _sql in dropped:
             cur.execute(f'DROP INDEX "{name}"')
         for batch in batches:
-            for row, year in zip(batch.referrals, batch.referral_years, strict=True):
-                if year:
-                    registers[year] = number = registers.get(year, 0) + 1
-                    row[demo_rows.REGISTER_COLUMN] = f"{number}/{year}"
             for attr, sql in statements:
                 cur.executemany(sql, getattr(batch, attr))
             if progress is not None and progress(batch.cases_done, plan.cases) is False:
                 raise DemoCancelled()
         for _name, sql in dropped:
             cur.execute(sql)
+        registers = _number_register(cur)
         cur.execute("COMMIT")
         if helper is not None:
             if helper.get() != "done":
@@ -255,6 +225,22 @@ def bulk_load(
         cur.close()
         fairy.close()
     return registers
+
+
+def _number_register(cur) -> dict[int, int]:
+    """Number the letters sent in the outgoing register, "<n>/<year>" in order of sending
+    within each year; return the last number of each year."""
+    cur.execute(
+        "UPDATE referrals SET register_number = numbered.n || '/' || numbered.year "
+        "FROM (SELECT id, substr(sent_on, 1, 4) AS year, row_number() OVER ("
+        "  PARTITION BY substr(sent_on, 1, 4) ORDER BY sent_on, created_at, id) AS n "
+        "  FROM referrals WHERE sent_on IS NOT NULL) AS numbered "
+        "WHERE referrals.id = numbered.id"
+    )
+    rows = cur.execute(
+        "SELECT substr(sent_on, 1, 4), count(*) FROM referrals WHERE sent_on IS NOT NULL GROUP BY 1"
+    ).fetchall()
+    return {int(year): count for year, count in rows}
 
 
 def _copy_scratch(cur, helper: _Helper) -> None:

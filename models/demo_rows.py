@@ -3,7 +3,7 @@
 `DemoPlan` says what to build (seed, number of cases, "today", users, institutions);
 `calendar()` spreads the cases over the 24 months before today (growing slowly, more in
 spring and autumn, fewer at weekends); the `*_COLUMNS` constants give the column order of
-the generated rows; the `_Pick` tables hold the distributions of DOMAIN.md (sex, age,
+the generated rows; the `Pick` tables hold the distributions of DOMAIN.md (sex, age,
 oblast, destination, sector, categories, statuses…). `models.demo_cases` draws the rows.
 Standard library only, so a worker process starts quickly.
 """
@@ -16,6 +16,8 @@ import random
 from bisect import bisect
 from dataclasses import dataclass, field
 from datetime import date
+
+from models.demo_names import SOUTH
 
 BATCH_SIZE = 2000
 TABLE_SIZE = 4096
@@ -99,13 +101,12 @@ REFERRAL_COLUMNS = (
     "reason", "services", "disclosed", "sent_on", "response_due_on", "consent_override_reason",
     "attachment_id", "created_by", "created_at", "updated_at", "version",
 )  # fmt: skip
-REGISTER_COLUMN = REFERRAL_COLUMNS.index("register_number")
 
 
 @dataclass
 class Batch:
-    """The rows of one batch; referral rows are lists whose register number the caller sets
-    (numbers run across batches), `referral_years[k]` giving the year (0: a draft, no number)."""
+    """The rows of one batch, table by table (referrals get their register numbers once all
+    are in: the outgoing register runs by date across batches)."""
 
     index: int
     cases_done: int
@@ -114,19 +115,18 @@ class Batch:
     categories: list[tuple] = field(default_factory=list)
     events: list[tuple] = field(default_factory=list)
     follow_ups: list[tuple] = field(default_factory=list)
-    referrals: list[list] = field(default_factory=list)
-    referral_years: list[int] = field(default_factory=list)
+    referrals: list[tuple] = field(default_factory=list)
 
 
-class _Pick:
-    """A weighted choice: `pick(r)` maps a uniform r in [0, 1) to an item.
+class Pick:
+    """A weighted choice among the keys of `weights`.
 
-    `pick.table` lists the items in proportion to their weights (TABLE_SIZE entries), so
-    `pick.table[int(r * TABLE_SIZE)]` is the same choice at a resolution of 1/TABLE_SIZE
-    without a call: the row generator uses it in its inner loop.
+    `many(rng, k)` makes k draws at once; `table` lists the items in proportion to their
+    weights (TABLE_SIZE entries), so `table[int(rng.random() * TABLE_SIZE)]` is one draw at
+    a resolution of 1/TABLE_SIZE without a call: the row generator's inner loop uses it.
     """
 
-    __slots__ = ("cum", "items", "table", "total")
+    __slots__ = ("cum", "items", "table")
 
     def __init__(self, weights: dict) -> None:
         self.items = tuple(weights)
@@ -135,76 +135,72 @@ class _Pick:
         for w in weights.values():
             total += w
             self.cum.append(total)
-        self.total = total
         self.table = [self.items[bisect(self.cum, (n + 0.5) / TABLE_SIZE * total)]
                       for n in range(TABLE_SIZE)]  # fmt: skip
-
-    def __call__(self, r: float):
-        return self.items[bisect(self.cum, r * self.total)]
 
     def many(self, rng: random.Random, k: int) -> list:
         """`k` independent draws."""
         return rng.choices(self.items, cum_weights=self.cum, k=k)
 
 
-SEX = _Pick({"male": 65, "female": 34.6, "unknown": 0.4})
-AGE_BAND = _Pick({(15, 17): 2, (18, 24): 12, (25, 34): 30, (35, 44): 30, (45, 54): 18, (55, 68): 8})
-OBLAST = _Pick({
+SEX = Pick({"male": 65, "female": 34.6, "unknown": 0.4})
+AGE_BAND = Pick({(15, 17): 2, (18, 24): 12, (25, 34): 30, (35, 44): 30, (45, 54): 18, (55, 68): 8})
+OBLAST = Pick({
     "osh_oblast": 21, "jalal_abad": 18, "chuy": 16, "batken": 10, "bishkek": 9, "osh_city": 7,
     "issyk_kul": 7, "talas": 6, "naryn": 6,
 })  # fmt: skip
-COUNTRY = _Pick({
+COUNTRY = Pick({
     "ru": 82.5, "kz": 10, "tr": 2.5, "kr": 1.8, "ae": 1.1, "gb": 0.7, "de": 0.6, "us": 0.5,
     "other": 0.3,
 })  # fmt: skip
 REGION = {
-    "ru": _Pick({
+    "ru": Pick({
         "moscow": 44, "moscow_oblast": 16, "saint_petersburg": 11, "yekaterinburg": 6,
         "novosibirsk": 4, "kazan": 3, "krasnoyarsk": 2, "irkutsk": 2, "surgut": 2,
         "tyumen": 1.5, "yakutsk": 1.5, "vladivostok": 1, "other_ru": 6,
     }),
-    "kz": _Pick({"almaty": 60, "astana": 22, "shymkent": 8, "other_kz": 10}),
+    "kz": Pick({"almaty": 60, "astana": 22, "shymkent": 8, "other_kz": 10}),
 }  # fmt: skip
-SECTOR = _Pick({
+SECTOR = Pick({
     "trade": 37, "services": 34, "construction": 14.5, "agriculture": 5, "transport": 2,
     "hospitality": 1.5, "domestic_work": 1, "manufacturing": 1, "other": 0.5, None: 3.5,
 })  # fmt: skip
-CATEGORY = _Pick({
+CATEGORY = Pick({
     "registration": 17, "entry_ban": 14, "employment_contract": 13, "unpaid_wages": 14,
     "residence_permit": 5, "controlled_registry": 5, "expulsion": 3, "detention": 2.5,
     "fraud": 4, "documents_withheld": 4, "forced_labour": 2, "trafficking": 1, "violence": 2,
     "health": 3, "death_repatriation": 0.8, "children_family": 3, "lost_documents": 5,
     "pension_social": 1.5, "discrimination": 1.5, "return_reintegration": 2, "other": 2,
 })  # fmt: skip
-N_CATEGORIES = _Pick({1: 55, 2: 33, 3: 12})
+N_CATEGORIES = Pick({1: 55, 2: 33, 3: 12})
 SEVERE = frozenset({"forced_labour", "trafficking", "violence", "detention", "death_repatriation"})
-RISK = _Pick({"low": 66, "medium": 27, "high": 6, "critical": 1})
-RISK_SEVERE = _Pick({"medium": 25, "high": 50, "critical": 25})
+RISK = Pick({"low": 66, "medium": 27, "high": 6, "critical": 1})
+RISK_SEVERE = Pick({"medium": 25, "high": 50, "critical": 25})
 # Status by the case's age in days: thresholds and one distribution per bucket.
 AGE_THRESHOLDS = (7, 30, 90, 180)
 STATUS_BY_AGE = (
-    _Pick({"new": 50, "in_progress": 40, "referred": 5, "awaiting_response": 5}),
-    _Pick({"new": 8, "in_progress": 45, "referred": 15, "awaiting_response": 17,
+    Pick({"new": 50, "in_progress": 40, "referred": 5, "awaiting_response": 5}),
+    Pick({"new": 8, "in_progress": 45, "referred": 15, "awaiting_response": 17,
            "resolved": 7, "closed": 8}),
-    _Pick({"in_progress": 24, "referred": 12, "awaiting_response": 16, "resolved": 13,
+    Pick({"in_progress": 24, "referred": 12, "awaiting_response": 16, "resolved": 13,
            "closed": 35}),
-    _Pick({"in_progress": 9, "referred": 5, "awaiting_response": 8, "resolved": 12,
+    Pick({"in_progress": 9, "referred": 5, "awaiting_response": 8, "resolved": 12,
            "closed": 66}),
-    _Pick({"in_progress": 3, "referred": 1.5, "awaiting_response": 2.5, "resolved": 6,
+    Pick({"in_progress": 3, "referred": 1.5, "awaiting_response": 2.5, "resolved": 6,
            "closed": 87}),
 )  # fmt: skip
-CLOSURE = _Pick({
+CLOSURE = Pick({
     "resolved": 55, "unresolved": 12, "lost_contact": 15, "client_withdrew": 6,
     "referred_out": 9, "duplicate": 3,
 })  # fmt: skip
-EVENT_COUNT = _Pick({1: 38, 2: 30, 3: 16, 4: 9, 5: 4, 6: 3})
-EVENT_KIND = _Pick({"note": 35, "call": 35, "meeting": 12, "document": 18})
-FOLLOW_UP_COUNT = _Pick({0: 15, 1: 60, 2: 25})
-DUE_OFFSET = _Pick({(-30, -1): 35, (0, 6): 25, (7, 45): 40})
-UNPAID_MONTHS = _Pick({1: 30, 2: 30, 3: 20, 4: 10, 5: 5, 6: 5})
-REFERRAL_RECENT = _Pick({"draft": 12, "sent": 45, "acknowledged": 25, "accepted": 10,
+EVENT_COUNT = Pick({1: 38, 2: 30, 3: 16, 4: 9, 5: 4, 6: 3})
+EVENT_KIND = Pick({"note": 35, "call": 35, "meeting": 12, "document": 18})
+FOLLOW_UP_COUNT = Pick({0: 15, 1: 60, 2: 25})
+DUE_OFFSET = Pick({(-30, -1): 35, (0, 6): 25, (7, 45): 40})
+UNPAID_MONTHS = Pick({1: 30, 2: 30, 3: 20, 4: 10, 5: 5, 6: 5})
+REFERRAL_RECENT = Pick({"draft": 12, "sent": 45, "acknowledged": 25, "accepted": 10,
                          "declined": 3, "no_response": 3, "revoked": 2})  # fmt: skip
-REFERRAL_OLD = _Pick({"done": 35, "accepted": 15, "acknowledged": 10, "declined": 10,
+REFERRAL_OLD = Pick({"done": 35, "accepted": 15, "acknowledged": 10, "declined": 10,
                       "no_response": 20, "sent": 5, "revoked": 5})  # fmt: skip
 INDICATORS = (
     "abuse_of_vulnerability", "deception", "restriction_of_movement", "isolation",
@@ -214,18 +210,21 @@ INDICATORS = (
 
 STATUSES = ("new", "in_progress", "referred", "awaiting_response", "resolved", "closed")
 _NEW, _PROG, _REF, _AWAIT, _RES, _CLOSED = STATUSES
+# Repeated entries make a path likelier (most cases are settled without a letter).
 _RESOLVE_PATHS = (
-    (_PROG, _RES), (_PROG, _REF, _RES), (_PROG, _AWAIT, _RES), (_PROG, _REF, _AWAIT, _RES),
+    (_PROG, _RES), (_PROG, _RES), (_PROG, _RES), (_PROG, _AWAIT, _RES), (_PROG, _AWAIT, _RES),
+    (_PROG, _REF, _RES), (_PROG, _REF, _AWAIT, _RES),
 )
 # The statuses a case went through after "new", by final status (closing: by reason).
 PATHS: dict[str, tuple[tuple[str, ...], ...]] = {
     _NEW: ((),),
     _PROG: ((_PROG,),),
     _REF: ((_PROG, _REF), (_REF,)),
-    _AWAIT: ((_PROG, _AWAIT), (_PROG, _REF, _AWAIT)),
+    _AWAIT: ((_PROG, _AWAIT), (_PROG, _AWAIT), (_PROG, _REF, _AWAIT)),
     _RES: _RESOLVE_PATHS,
     "closed:resolved": tuple((*p, _CLOSED) for p in _RESOLVE_PATHS),
-    "closed:unresolved": ((_PROG, _AWAIT, _CLOSED), (_PROG, _CLOSED), (_PROG, _REF, _CLOSED)),
+    "closed:unresolved": ((_PROG, _AWAIT, _CLOSED), (_PROG, _CLOSED), (_PROG, _CLOSED),
+                          (_PROG, _REF, _CLOSED)),
     "closed:lost_contact": ((_PROG, _CLOSED), (_CLOSED,), (_PROG, _AWAIT, _CLOSED)),
     "closed:client_withdrew": ((_PROG, _CLOSED), (_CLOSED,)),
     "closed:referred_out": ((_REF, _CLOSED), (_PROG, _REF, _CLOSED)),
@@ -250,3 +249,55 @@ def uuid_hex(bits: int) -> str:
     return f"{bits & UUID_MASK | UUID_SET:032x}"
 
 
+# Where referrals go: by category first, else the consulate for the region, else
+# diaspora partners, the Kyrgyz ministry, IOM, a partner NGO or the ombudsman.
+RU_CONSULATE = {
+    "saint_petersburg": "kg_consulate_saint_petersburg", "yekaterinburg":
+    "kg_consulate_yekaterinburg", "tyumen": "kg_consulate_yekaterinburg", "surgut":
+    "kg_consulate_yekaterinburg", "novosibirsk": "kg_consulate_novosibirsk", "krasnoyarsk":
+    "kg_consulate_novosibirsk", "irkutsk": "kg_consulate_novosibirsk", "yakutsk":
+    "kg_consulate_novosibirsk", "vladivostok": "kg_consulate_novosibirsk", "kazan":
+    "kg_consulate_kazan",
+}  # fmt: skip
+BY_CATEGORY = {
+    "ru": {
+        "unpaid_wages": "ru_labour_inspectorate", "employment_contract": "ru_labour_inspectorate",
+        "registration": "ru_guvm_mvd", "entry_ban": "ru_guvm_mvd", "residence_permit":
+        "ru_guvm_mvd", "controlled_registry": "ru_guvm_mvd", "expulsion": "ru_ombudsman",
+        "detention": "ru_ombudsman", "forced_labour": "ru_prosecutor", "violence":
+        "ru_prosecutor", "fraud": "ru_prosecutor", "documents_withheld": "ru_prosecutor",
+        "trafficking": "iom_moscow",
+    },
+    "kz": {
+        "unpaid_wages": "kz_labour_ministry", "employment_contract": "kz_labour_ministry",
+        "registration": "kz_migration_service", "entry_ban": "kz_migration_service",
+        "residence_permit": "kz_migration_service", "forced_labour": "iom_astana",
+        "trafficking": "iom_astana", "detention": "kz_ombudsman", "violence": "kz_ombudsman",
+    },
+}  # fmt: skip
+DIASPORA = {
+    "moscow": "demo_diaspora_moscow", "moscow_oblast": "demo_diaspora_moscow",
+    "yekaterinburg": "demo_diaspora_yekaterinburg", "almaty": "demo_diaspora_almaty",
+}  # fmt: skip
+
+
+def institution_code(country, region, cats, oblast, r: float) -> str:
+    """Where a referral of this case goes (a shipped or demo institution code)."""
+    if r < 0.45:
+        by_cat = BY_CATEGORY.get(country, {})
+        for code in cats:
+            if code in by_cat:
+                return by_cat[code]
+    if r < 0.80:
+        if country == "ru":
+            return RU_CONSULATE.get(region, "kg_embassy_ru")
+        if country == "kz":
+            return "kg_consulate_almaty" if region in ("almaty", "shymkent") else "kg_embassy_kz"
+        return "kg_labour_ministry"
+    if r < 0.90 and region in DIASPORA:
+        return DIASPORA[region]
+    if r < 0.94:
+        return "kg_labour_ministry_ru" if country == "ru" else "kg_labour_ministry"
+    if r < 0.97:
+        return "iom_osh" if oblast in SOUTH else "iom_bishkek"
+    return "demo_ngo_bishkek" if r < 0.99 else "kg_ombudsman"

@@ -127,7 +127,8 @@ def sync_shipped_institutions(
     for item in shipped:
         row = existing.get(item["code"])
         if row is None:
-            session.add(Institution(id=new_id(), shipped=True, created_at=now, updated_at=now, **item))
+            row = Institution(id=new_id(), shipped=True, created_at=now, updated_at=now, **item)
+            session.add(row)
             inserted += 1
         elif row.shipped and row.version == 1:
             changed = [key for key in SYNCED_FIELDS if getattr(row, key) != item[key]]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from unittest import mock
+
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QDialog
 from sqlmodel import select
@@ -69,8 +71,10 @@ def test_general_saves_and_shows_validation_errors(qtbot, real_vault, monkeypatc
     page.organisation.setText("Ош Көмөк")
     page.prefix.setText("kg-1")
     page.lock.setValue(15)
+    view.lock_controller = mock.Mock()  # what the main window holding the page has
     qtbot.mouseClick(page.save_button, Qt.MouseButton.LeftButton)
     settle(qtbot)
+    view.lock_controller.set_idle_minutes.assert_called_with(15)
     rule = _("Use 1–10 capital Latin letters or digits, starting with a letter.")
     assert page.errors.text("case_number_prefix") == rule
     assert page.prefix.text() == "kg-1"  # what was typed is kept
