@@ -17,7 +17,6 @@ from typing import Any
 import shiboken6
 from babel.numbers import format_decimal
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QModelIndex,
     QPersistentModelIndex,
     QSettings,
@@ -36,6 +35,7 @@ from PySide6.QtWidgets import (
 )
 from sqlmodel import select
 
+from desktop.row_table_model import RowTableModel
 from desktop.settings_general import ERROR_STYLE, OK_STYLE, SettingsPage, describe, run_for
 from desktop.settings_users import local_time
 from desktop.worker import Report, run_in_background
@@ -121,8 +121,10 @@ def fetch_page(session, *, below: int | None, limit: int) -> list[AuditRow]:
     ]  # fmt: skip
 
 
-class AuditModel(QAbstractTableModel):
+class AuditModel(RowTableModel):
     """The audit log for a QTableView, read lazily in pages by sequence number, newest first."""
+
+    headers = HEADERS
 
     COL_SEQ, COL_TIME, COL_USER, COL_ACTION, COL_ENTITY, COL_ID, COL_FIELDS = range(7)
     PAGE_SIZE = 200
@@ -217,30 +219,15 @@ class AuditModel(QAbstractTableModel):
                 return number
         return None
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return _(HEADERS[section]) if 0 <= section < len(HEADERS) else None
-        return None
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self.rows):
-            return None
-        row = self.rows[index.row()]
+    def cell(self, row: Any, column: int, role: int) -> Any:
         if role == SeqRole:
             return row.seq
-        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() == self.COL_SEQ:
+        if role == Qt.ItemDataRole.TextAlignmentRole and column == self.COL_SEQ:
             return Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-        if role == Qt.ItemDataRole.ToolTipRole and index.column() == self.COL_ID:
+        if role == Qt.ItemDataRole.ToolTipRole and column == self.COL_ID:
             return row.entity_id
         if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             return None
-        column = index.column()
         if column == self.COL_SEQ:
             return format_decimal(row.seq, locale=current_language())
         if column == self.COL_TIME:

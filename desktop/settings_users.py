@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from babel.dates import format_date, format_time
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSettings, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSettings, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 from sqlmodel import select
 
 from desktop.i18n import LANGUAGE_NAMES
+from desktop.row_table_model import RowTableModel
 from desktop.settings_general import (
     OK_STYLE,
     FieldErrors,
@@ -77,8 +78,10 @@ def local_time(value: datetime | None) -> str:
     return f"{when} {format_time(local.time(), format='short', locale=lang)}"
 
 
-class UsersModel(QAbstractTableModel):
+class UsersModel(RowTableModel):
     """The accounts for a QTableView (an organisation has few, so all are read at once)."""
+
+    headers = HEADERS
 
     COL_USERNAME, COL_NAME, COL_ROLE, COL_ACTIVE, COL_LAST = range(5)
 
@@ -92,26 +95,11 @@ class UsersModel(QAbstractTableModel):
         self.rows = rows
         self.endResetModel()
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return _(HEADERS[section]) if 0 <= section < len(HEADERS) else None
-        return None
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self.rows):
-            return None
-        row = self.rows[index.row()]
+    def cell(self, row: Any, column: int, role: int) -> Any:
         if role == Qt.ItemDataRole.ForegroundRole and not row.active:
             return Qt.GlobalColor.gray
         if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             return None
-        column = index.column()
         if column == self.COL_USERNAME:
             return row.username
         if column == self.COL_NAME:

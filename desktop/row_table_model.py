@@ -1,0 +1,40 @@
+"""A table model over a list of rows with translated column headers (settings tables)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+
+from translations import _
+
+Index = QModelIndex | QPersistentModelIndex
+
+
+class RowTableModel(QAbstractTableModel):
+    """Rows in `self.rows`, headers in `headers` (untranslated, shown with `_`).
+
+    Subclasses say what a cell shows for a role in `cell(row, column, role)`.
+    """
+
+    headers: tuple[str, ...] = ()
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.headers)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return _(self.headers[section]) if 0 <= section < len(self.headers) else None
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self.rows):
+            return None
+        return self.cell(self.rows[index.row()], index.column(), role)
+
+    def cell(self, row: Any, column: int, role: int) -> Any:
+        """What the cell of `row` in `column` shows for `role` (None for nothing)."""
+        raise NotImplementedError
