@@ -37,7 +37,7 @@ class WrongPasswordError(KomokError):
 class KdfParams:
     """Argon2id cost parameters (memory in KiB)."""
 
-    time_cost: int = 4
+    time_cost: int = 8
     memory_cost: int = 131072
     parallelism: int = 2
 
