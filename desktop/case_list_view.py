@@ -13,17 +13,15 @@ import uuid
 from babel.numbers import format_decimal
 from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
-    QTableView,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from desktop.case_list_model import CaseIdRole, CaseListModel
+from desktop.row_table_model import record_table_view
 from models.actor import Actor
 from models.db import Database
 from translations import N_, _, current_language, ngettext
@@ -42,20 +40,9 @@ class CaseListView(QWidget):
         super().__init__(parent)
         self.setObjectName("case_list_view")
         self.model = CaseListModel(db, actor, parent=self)
-        self.table = QTableView(self)
-        self.table.setObjectName("case_table")
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setAlternatingRowColors(True)
-        self.table.setWordWrap(False)
-        self.table.verticalHeader().hide()
-        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
+        self.table = record_table_view(self, self.model, "case_table")
         header = self.table.horizontalHeader()
         header.setSectionsMovable(True)
-        header.setStretchLastSection(True)
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         for column, width in enumerate(DEFAULT_WIDTHS):
             header.resizeSection(column, width)
         header.setSortIndicator(self.model.sort_column, self.model.sort_order)

@@ -157,8 +157,14 @@ def fetch_page(
         return []
     stmt = (
         select(
-            Case.id, Case.number, Person.family_name, Person.given_name, Case.status,
-            Case.opened_on, Case.destination_country, Case.destination_region,
+            Case.id,
+            Case.number,
+            Person.family_name,
+            Person.given_name,
+            Case.status,
+            Case.opened_on,
+            Case.destination_country,
+            Case.destination_region,
             User.display_name,
         )
         .select_from(Case)
@@ -175,10 +181,17 @@ def fetch_page(
             continue
         rows.append(
             CaseRow(
-                id=row[0], number=row[1], family_name=row[2] or "", given_name=row[3] or "",
-                status=row[4], opened_on=row[5], destination_country=row[6],
-                destination_region=row[7], assigned_name=row[8],
-                categories=categories.get(row[0], ()), key=key,
+                id=row[0],
+                number=row[1],
+                family_name=row[2] or "",
+                given_name=row[3] or "",
+                status=row[4],
+                opened_on=row[5],
+                destination_country=row[6],
+                destination_region=row[7],
+                assigned_name=row[8],
+                categories=categories.get(row[0], ()),
+                key=key,
             )
         )
     return rows

@@ -1,10 +1,12 @@
-"""A table model over a list of rows with translated column headers (settings tables)."""
+"""Komok's read-only record tables: a model over a list of rows and the view that shows it."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
 from translations import _
 
@@ -38,3 +40,25 @@ class RowTableModel(QAbstractTableModel):
     def cell(self, row: Any, column: int, role: int) -> Any:
         """What the cell of `row` in `column` shows for `role` (None for nothing)."""
         raise NotImplementedError
+
+
+def record_table_view(
+    parent: QWidget, model: QAbstractTableModel, name: str, widths: Sequence[int] = ()
+) -> QTableView:
+    """A read-only, one-row-at-a-time table as Komok's lists show them."""
+    table = QTableView(parent)
+    table.setObjectName(name)
+    table.setModel(model)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setAlternatingRowColors(True)
+    table.setWordWrap(False)
+    table.verticalHeader().hide()
+    table.verticalHeader().setDefaultSectionSize(parent.fontMetrics().height() + 8)
+    header = table.horizontalHeader()
+    header.setStretchLastSection(True)
+    header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    for column, width in enumerate(widths):
+        header.resizeSection(column, width)
+    return table

@@ -26,16 +26,14 @@ from PySide6.QtCore import (
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
 from sqlmodel import select
 
-from desktop.row_table_model import RowTableModel
+from desktop.row_table_model import RowTableModel, record_table_view
 from desktop.settings_general import ERROR_STYLE, OK_STYLE, SettingsPage, describe, run_for
 from desktop.settings_users import local_time
 from desktop.worker import Report, run_in_background
@@ -273,21 +271,7 @@ class AuditPage(SettingsPage):
         self.model.loaded.connect(self._loaded)
         self.model.total_changed.connect(lambda _total: self._show_count())
         self.model.load_failed.connect(self._load_failed)
-        self.table = QTableView(self)
-        self.table.setObjectName("audit_table")
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setAlternatingRowColors(True)
-        self.table.setWordWrap(False)
-        self.table.verticalHeader().hide()
-        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
-        header = self.table.horizontalHeader()
-        header.setStretchLastSection(True)
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for column, width in enumerate(DEFAULT_WIDTHS):
-            header.resizeSection(column, width)
+        self.table = record_table_view(self, self.model, "audit_table", DEFAULT_WIDTHS)
         self.count_label = QLabel(self)
         self.newest_button = QPushButton(self)
         self.newest_button.setObjectName("audit_newest")

@@ -18,22 +18,19 @@ from typing import Any
 from babel.dates import format_date, format_time
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSettings, Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QDialog,
     QHBoxLayout,
-    QHeaderView,
     QLineEdit,
     QMessageBox,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
 from sqlmodel import select
 
 from desktop.i18n import LANGUAGE_NAMES
-from desktop.row_table_model import RowTableModel
+from desktop.row_table_model import RowTableModel, record_table_view
 from desktop.settings_general import (
     OK_STYLE,
     FieldErrors,
@@ -243,20 +240,7 @@ class UsersPage(SettingsPage):
         self.setObjectName("settings_users")
         self.dialog: QDialog | None = None
         self.model = UsersModel(self)
-        self.table = QTableView(self)
-        self.table.setObjectName("users_table")
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setAlternatingRowColors(True)
-        self.table.verticalHeader().hide()
-        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
-        header = self.table.horizontalHeader()
-        header.setStretchLastSection(True)
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for column, width in enumerate(DEFAULT_WIDTHS):
-            header.resizeSection(column, width)
+        self.table = record_table_view(self, self.model, "users_table", DEFAULT_WIDTHS)
         self.table.selectionModel().selectionChanged.connect(self._enable)
         self.add_button = QPushButton(self)
         self.add_button.setObjectName("add_user")

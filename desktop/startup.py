@@ -148,9 +148,7 @@ class StartupController:
             def build(report: Report) -> Any:
                 return demo.build_demo(folder, cases=cases, progress=report)
 
-            label = _("Creating a demo database with {count} invented cases…").format(
-                count=cases
-            )
+            label = _("Creating a demo database with {count} invented cases…").format(count=cases)
             try:
                 self.wait(build, label=label, cancellable=True)
             except demo.DemoCancelled:
@@ -184,8 +182,12 @@ class StartupController:
             loop.quit()
 
         run_in_background(
-            self._parent, fn, on_done=done, on_error=failed,
-            progress_label=label, cancellable=cancellable,
+            self._parent,
+            fn,
+            on_done=done,
+            on_error=failed,
+            progress_label=label,
+            cancellable=cancellable,
         )
         if not outcome:
             loop.exec()

@@ -187,8 +187,12 @@ def run_in_background(
     which `report` returns False. `fn` must not touch widgets.
     """
     task = BackgroundTask(
-        parent, fn, on_done=on_done, on_error=on_error,
-        progress_label=progress_label, cancellable=cancellable,
+        parent,
+        fn,
+        on_done=on_done,
+        on_error=on_error,
+        progress_label=progress_label,
+        cancellable=cancellable,
     )
     task._start()
     return task
