@@ -45,7 +45,12 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.idle import IdleWatcher
-from desktop.login_dialog import ERROR_STYLE, PasswordInput, RetryCountdown, heading_label
+from desktop.login_dialog import (
+    PasswordInput,
+    RetryCountdown,
+    error_label,
+    heading_label,
+)
 from desktop.worker import BackgroundTask, run_in_background
 from models.errors import KomokError
 from models.reauth import verify_password
@@ -92,11 +97,7 @@ class LockScreen(QWidget):
         self.unlock_button.setObjectName("unlock_button")
         self.unlock_button.setDefault(True)
         self.unlock_button.clicked.connect(self._submit)
-        self.error_label = QLabel(self)
-        self.error_label.setObjectName("lock_error")
-        self.error_label.setWordWrap(True)
-        self.error_label.setStyleSheet(ERROR_STYLE)
-        self.error_label.hide()
+        self.error_label = error_label(self, "lock_error")
         self.countdown = RetryCountdown(self)
         self.countdown.changed.connect(self.show_error)
         self.countdown.finished.connect(self._wait_over)

@@ -44,6 +44,17 @@ DEMO_STYLE = (
 )
 
 
+def error_label(parent: QWidget, name: str = "") -> QLabel:
+    """A hidden, wrapping label in the error colour, for a message under a field or form."""
+    label = QLabel(parent)
+    if name:
+        label.setObjectName(name)
+    label.setWordWrap(True)
+    label.setStyleSheet(ERROR_STYLE)
+    label.hide()
+    return label
+
+
 def heading_label(text: str, parent: QWidget, *, scale: float = 1.4) -> QLabel:
     """A bold label in a larger font, for the first line of a dialog or screen."""
     label = QLabel(text, parent)
@@ -215,11 +226,7 @@ class LoginDialog(QDialog):
         self.username.setObjectName("username")
         self.password_input = PasswordInput(self)
         self.password = self.password_input.edit
-        self.error_label = QLabel(self)
-        self.error_label.setObjectName("login_error")
-        self.error_label.setWordWrap(True)
-        self.error_label.setStyleSheet(ERROR_STYLE)
-        self.error_label.hide()
+        self.error_label = error_label(self, "login_error")
         self.countdown = RetryCountdown(self)
         self.countdown.changed.connect(self.show_error)
         self.countdown.finished.connect(self._wait_over)

@@ -5,7 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSettings,
+    Qt,
+)
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
 from translations import _
@@ -62,3 +68,15 @@ def record_table_view(
     for column, width in enumerate(widths):
         header.resizeSection(column, width)
     return table
+
+
+def save_columns(table: QTableView, settings: QSettings, key: str) -> None:
+    """Remember a table's column widths and order under `key`."""
+    settings.setValue(key, table.horizontalHeader().saveState())
+
+
+def restore_columns(table: QTableView, settings: QSettings, key: str) -> None:
+    """Restore what `save_columns` remembered under `key`, if anything."""
+    state = settings.value(key)
+    if state is not None:
+        table.horizontalHeader().restoreState(state)

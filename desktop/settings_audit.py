@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 )
 from sqlmodel import select
 
-from desktop.row_table_model import RowTableModel, record_table_view
+from desktop.row_table_model import RowTableModel, record_table_view, restore_columns, save_columns
 from desktop.settings_general import ERROR_STYLE, OK_STYLE, SettingsPage, describe, run_for
 from desktop.settings_users import local_time
 from desktop.worker import Report, run_in_background
@@ -397,10 +397,8 @@ class AuditPage(SettingsPage):
 
     def save_state(self, settings: QSettings) -> None:
         """Remember the column widths."""
-        settings.setValue(HEADER_KEY, self.table.horizontalHeader().saveState())
+        save_columns(self.table, settings, HEADER_KEY)
 
     def restore_state(self, settings: QSettings) -> None:
         """Restore the column widths."""
-        state = settings.value(HEADER_KEY)
-        if state is not None:
-            self.table.horizontalHeader().restoreState(state)
+        restore_columns(self.table, settings, HEADER_KEY)

@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.row_table_model import restore_columns, save_columns
 from desktop.settings_general import (
     OK_STYLE,
     ServiceDialog,
@@ -416,10 +417,9 @@ class BackupPage(SettingsForm):
     def save_state(self, settings: QSettings) -> None:
         """Remember the column widths."""
         if self.supported:
-            settings.setValue(HEADER_KEY, self.table.horizontalHeader().saveState())
+            save_columns(self.table, settings, HEADER_KEY)
 
     def restore_state(self, settings: QSettings) -> None:
         """Restore the column widths."""
-        state = settings.value(HEADER_KEY)
-        if self.supported and state is not None:
-            self.table.horizontalHeader().restoreState(state)
+        if self.supported:
+            restore_columns(self.table, settings, HEADER_KEY)

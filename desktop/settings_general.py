@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.login_dialog import ERROR_STYLE, error_label
 from desktop.worker import BackgroundTask, Report, run_in_background
 from models.errors import KomokError, ValidationFailed
 from models.settings import change_setting, get_setting
@@ -40,7 +41,6 @@ from translations import N_, _
 
 log = logging.getLogger(__name__)
 
-ERROR_STYLE = "color: #b00020;"
 OK_STYLE = "color: #1b6e20;"
 GENERAL_KEYS = ("organisation_name", "case_number_prefix", "lock_minutes")
 
@@ -90,17 +90,6 @@ def run_for(
     return run_in_background(
         parent, work, on_done=done, on_error=failed, progress_label=progress_label
     )
-
-
-def error_label(parent: QWidget, name: str = "") -> QLabel:
-    """A hidden red label for a message under a field or a form."""
-    label = QLabel(parent)
-    if name:
-        label.setObjectName(name)
-    label.setStyleSheet(ERROR_STYLE)
-    label.setWordWrap(True)
-    label.hide()
-    return label
 
 
 class FieldErrors:

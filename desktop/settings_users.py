@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 from sqlmodel import select
 
 from desktop.i18n import LANGUAGE_NAMES
-from desktop.row_table_model import RowTableModel, record_table_view
+from desktop.row_table_model import RowTableModel, record_table_view, restore_columns, save_columns
 from desktop.settings_general import (
     OK_STYLE,
     FieldErrors,
@@ -349,10 +349,8 @@ class UsersPage(SettingsPage):
 
     def save_state(self, settings: QSettings) -> None:
         """Remember the column widths."""
-        settings.setValue(HEADER_KEY, self.table.horizontalHeader().saveState())
+        save_columns(self.table, settings, HEADER_KEY)
 
     def restore_state(self, settings: QSettings) -> None:
         """Restore the column widths."""
-        state = settings.value(HEADER_KEY)
-        if state is not None:
-            self.table.horizontalHeader().restoreState(state)
+        restore_columns(self.table, settings, HEADER_KEY)

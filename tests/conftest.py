@@ -18,8 +18,8 @@ from sqlalchemy import create_engine, text
 
 from models.actor import Actor
 from models.db import Database, open_url
-from models.keyslots import FAST_KDF
-from models.vault import OpenVault, create_vault, hash_password
+from models.vault import OpenVault, hash_password
+from tests.vault_factory import new_test_vault
 from translations import set_language
 
 PG_URL = os.environ.get("KOMOK_TEST_DATABASE_URL")
@@ -81,15 +81,7 @@ def pg_url() -> Iterator[str]:
 def vault(request, tmp_path: Path) -> Iterator[OpenVault]:
     """An open, migrated database with a coordinator signed in, on each backend."""
     if request.param == "sqlcipher":
-        opened = create_vault(
-            tmp_path / "vault",
-            organisation="Test NGO",
-            case_prefix="KG",
-            username="coordinator",
-            display_name="Coordinator",
-            password="correct horse battery",
-            kdf=FAST_KDF,
-        )
+        opened = new_test_vault(tmp_path / "vault")
     else:
         opened = _pg_vault(request.getfixturevalue("pg_url"))
     yield opened

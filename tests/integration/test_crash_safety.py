@@ -25,9 +25,9 @@ from sqlalchemy import func, text
 from sqlmodel import select
 
 from models.audit import verify_chain
-from models.keyslots import FAST_KDF
 from models.tables import Case, CaseEvent, FollowUp, Person
-from models.vault import create_vault, unlock_vault
+from models.vault import unlock_vault
+from tests.vault_factory import new_test_vault
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "correct horse battery"
@@ -164,15 +164,7 @@ def _check_vault(vault: Path, committed: Committed) -> int:
 
 def test_killing_the_writer_at_random_moments_loses_nothing_committed(tmp_path):
     vault = tmp_path / "vault"
-    create_vault(
-        vault,
-        organisation="Test NGO",
-        case_prefix="KG",
-        username="coordinator",
-        display_name="Coordinator",
-        password=PASSWORD,
-        kdf=FAST_KDF,
-    ).close()
+    new_test_vault(vault, password=PASSWORD).close()
     rng = random.Random(SEED)
     committed = Committed()
     started = time.monotonic()

@@ -58,8 +58,12 @@ def demo_vault(demo_template, tmp_path: Path) -> Iterator[OpenVault]:
 def real_vault(tmp_path: Path) -> Iterator[OpenVault]:
     """An empty organisation vault (no cases) with a coordinator signed in."""
     opened = create_vault(
-        tmp_path / "real", organisation="Бишкек Көмөк NGO", case_prefix="KG",
-        username="coordinator", display_name="Coordinator", password="correct horse battery",
+        tmp_path / "real",
+        organisation="Бишкек Көмөк NGO",
+        case_prefix="KG",
+        username="coordinator",
+        display_name="Coordinator",
+        password="correct horse battery",
         kdf=FAST_KDF,
     )
     yield opened

@@ -20,16 +20,19 @@ def filled(db, actor):
     rng = random.Random(5)
     for i in range(25):
         person = people.create_person(
-            db=db, actor=actor,
+            db=db,
+            actor=actor,
             data={"family_name": rng.choice(FAMILIES), "given_name": rng.choice(GIVENS)},
         )
         destination = {"destination_country": "ru", "destination_region": "moscow"}
         if i % 3 == 0:
             destination = {}
         cases.open_case(
-            db=db, actor=actor,
+            db=db,
+            actor=actor,
             data={
-                "person_id": person.id, "consent_store": True,
+                "person_id": person.id,
+                "consent_store": True,
                 "categories": rng.sample(["unpaid_wages", "entry_ban", "fraud"], rng.randint(1, 2)),
                 "opened_on": date(2025, 3, 1) + timedelta(days=rng.randint(0, 4)),
                 **destination,

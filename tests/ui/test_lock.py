@@ -221,8 +221,13 @@ def test_verify_password_on_the_server(pg_url):
 
 def test_screenshot_of_the_locked_window(qtbot, tmp_path: Path):
     opened = create_vault(
-        tmp_path / "ky", organisation="Ош Көмөк", case_prefix="OSH", username="gulnara",
-        display_name="Гүлнара Өмүрбекова", password=PASSWORD, kdf=FAST_KDF,
+        tmp_path / "ky",
+        organisation="Ош Көмөк",
+        case_prefix="OSH",
+        username="gulnara",
+        display_name="Гүлнара Өмүрбекова",
+        password=PASSWORD,
+        kdf=FAST_KDF,
     )
     try:
         win = build_main_window(opened, demo=False)

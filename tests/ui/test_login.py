@@ -28,8 +28,13 @@ PASSWORD = "correct horse battery"
 def org_vault():
     """A real vault in the data folder."""
     create_vault(
-        data_dir(), organisation="Test NGO", case_prefix="KG", username="coordinator",
-        display_name="Coordinator", password=PASSWORD, kdf=FAST_KDF,
+        data_dir(),
+        organisation="Test NGO",
+        case_prefix="KG",
+        username="coordinator",
+        display_name="Coordinator",
+        password=PASSWORD,
+        kdf=FAST_KDF,
     ).db.close()
     return data_dir()
 
@@ -68,11 +73,14 @@ def test_throttled_sign_in_counts_down_with_the_button_disabled(qtbot):
     dialog.password.setText("whatever it is")
     _click_sign_in(qtbot, dialog)
     assert not dialog.sign_in_button.isEnabled()
-    assert dialog.error_label.text() == _("Too many wrong passwords. Try again in {n} seconds.")\
-        .format(n=2)
+    assert dialog.error_label.text() == _(
+        "Too many wrong passwords. Try again in {n} seconds."
+    ).format(n=2)
     qtbot.waitUntil(
-        lambda: dialog.error_label.text()
-        == _("Too many wrong passwords. Try again in {n} second.").format(n=1),
+        lambda: (
+            dialog.error_label.text()
+            == _("Too many wrong passwords. Try again in {n} second.").format(n=1)
+        ),
         timeout=2000,
     )
     assert not dialog.sign_in_button.isEnabled()
@@ -187,8 +195,10 @@ def test_screenshots_of_the_sign_in(qtbot):
     dialog = _show(
         qtbot,
         LoginDialog(
-            lambda u, p: None, place=_("Demo database {path}").format(path="/home/aigul/komok"),
-            heading=demo.DEMO_ORGANISATION, demo=True,
+            lambda u, p: None,
+            place=_("Demo database {path}").format(path="/home/aigul/komok"),
+            heading=demo.DEMO_ORGANISATION,
+            demo=True,
             demo_credentials=(demo.DEMO_USERNAME, demo.DEMO_PASSWORD),
         ),
     )

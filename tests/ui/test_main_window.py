@@ -177,13 +177,19 @@ def test_upgrade_copy_is_shown_in_the_status_bar(qtbot, demo_vault, tmp_path):
 
 def test_f5_refresh_rereads_the_list(qtbot, window, demo_vault):
     person = people.create_person(
-        db=demo_vault.db, actor=demo_vault.actor,
+        db=demo_vault.db,
+        actor=demo_vault.actor,
         data={"family_name": "Үмөталиева", "given_name": "Сезим"},
     )
     case = cases.open_case(
-        db=demo_vault.db, actor=demo_vault.actor,
-        data={"person_id": person.id, "categories": ["unpaid_wages"], "consent_store": True,
-              "opened_on": date.today()},
+        db=demo_vault.db,
+        actor=demo_vault.actor,
+        data={
+            "person_id": person.id,
+            "categories": ["unpaid_wages"],
+            "consent_store": True,
+            "opened_on": date.today(),
+        },
     )
     model = window.case_list.model
     assert model.total == DEMO_CASES

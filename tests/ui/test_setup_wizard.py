@@ -157,8 +157,13 @@ def test_an_error_is_shown_in_the_wizard_and_nothing_changes(qtbot, komok):
     wizard = _open(qtbot, komok)
     _fill(qtbot, wizard)
     create_vault(  # someone made a vault meanwhile
-        data_dir(), organisation="Other", case_prefix="OT", username="other",
-        display_name="Other", password=PASSWORD, kdf=FAST_KDF,
+        data_dir(),
+        organisation="Other",
+        case_prefix="OT",
+        username="other",
+        display_name="Other",
+        password=PASSWORD,
+        kdf=FAST_KDF,
     ).db.close()
     wizard.accept()
     qtbot.waitUntil(lambda: not wizard.busy, timeout=10_000)

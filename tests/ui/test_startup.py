@@ -27,8 +27,13 @@ PASSWORD = "correct horse battery"
 def org_vault():
     """A real (non-demo) vault in the data folder start-up looks at."""
     opened = create_vault(
-        data_dir(), organisation="Test NGO", case_prefix="KG", username="coordinator",
-        display_name="Coordinator", password=PASSWORD, kdf=FAST_KDF,
+        data_dir(),
+        organisation="Test NGO",
+        case_prefix="KG",
+        username="coordinator",
+        display_name="Coordinator",
+        password=PASSWORD,
+        kdf=FAST_KDF,
     )
     opened.db.close()
     return data_dir()

@@ -34,7 +34,10 @@ def test_result_arrives_on_the_ui_thread(qtbot):
 def test_error_is_delivered_not_raised(qtbot):
     errors = []
     task = run_in_background(
-        None, lambda report: 1 / 0, on_done=lambda r: None, on_error=errors.append,
+        None,
+        lambda report: 1 / 0,
+        on_done=lambda r: None,
+        on_error=errors.append,
     )
     qtbot.waitUntil(lambda: not task.running, timeout=5000)
     assert isinstance(errors[0], ZeroDivisionError)
@@ -53,8 +56,12 @@ def test_cancel_makes_report_return_false(qtbot):
 
     results = []
     task = run_in_background(
-        None, work, on_done=results.append, on_error=results.append,
-        progress_label="Working…", cancellable=True,
+        None,
+        work,
+        on_done=results.append,
+        on_error=results.append,
+        progress_label="Working…",
+        cancellable=True,
     )
     assert task.dialog is not None
     started.wait(5)

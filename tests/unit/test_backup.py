@@ -41,7 +41,8 @@ from models.migrate import head_revision
 from models.settings import put_setting
 from models.tables import AuditEntry, Case, Counter, Person
 from models.timeutil import utcnow
-from models.vault import OpenVault, create_vault, unlock_vault
+from models.vault import OpenVault, unlock_vault
+from tests.vault_factory import new_test_vault
 
 PASSWORD = "correct horse battery"
 PEOPLE = (
@@ -52,15 +53,7 @@ PEOPLE = (
 
 
 def _new_vault(folder: Path) -> OpenVault:
-    return create_vault(
-        folder,
-        organisation="Test NGO",
-        case_prefix="KG",
-        username="coordinator",
-        display_name="Coordinator",
-        password=PASSWORD,
-        kdf=FAST_KDF,
-    )
+    return new_test_vault(folder, password=PASSWORD)
 
 
 def _open_case(opened: OpenVault, family: str, given: str, phone: str) -> Case:

@@ -11,9 +11,9 @@ from sqlalchemy import text
 from desktop.cli_admin import register
 from models import users
 from models.errors import KomokError, PermissionDenied
-from models.keyslots import FAST_KDF
 from models.settings import put_setting
-from models.vault import create_vault, data_dir, unlock_vault, vault_exists
+from models.vault import data_dir, unlock_vault, vault_exists
+from tests.vault_factory import new_test_vault
 
 PASSWORD = "correct horse battery"
 
@@ -29,15 +29,7 @@ def _run(*argv: str) -> int:
 def vault_dir(tmp_path, monkeypatch) -> Path:
     """A closed SQLCipher vault; the coordinator's credentials are in the environment."""
     folder = tmp_path / "vault"
-    opened = create_vault(
-        folder,
-        organisation="Test NGO",
-        case_prefix="KG",
-        username="coordinator",
-        display_name="Coordinator",
-        password=PASSWORD,
-        kdf=FAST_KDF,
-    )
+    opened = new_test_vault(folder, password=PASSWORD)
     opened.db.close()
     monkeypatch.setenv("KOMOK_USER", "coordinator")
     monkeypatch.setenv("KOMOK_PASSWORD", PASSWORD)

@@ -55,7 +55,8 @@ def chain_ok(db) -> None:
 
 def new_case(db, actor, person_id):
     return lambda: cases.open_case(
-        db=db, actor=actor,
+        db=db,
+        actor=actor,
         data={"person_id": person_id, "categories": ["unpaid_wages"], "consent_store": True},
     )
 
@@ -82,13 +83,18 @@ def test_concurrent_stale_updates_let_exactly_one_through(vault):
     case = new_case(db, actor, person.id)()
     for version in range(1, 6):
         employers = [f"Employer {version}-{i}" for i in range(2)]
-        results = all_at_once([
-            lambda name=name, version=version: cases.update_case(
-                db=db, actor=actor, case_id=case.id, version=version,
-                data={"employer_name": name},
-            )
-            for name in employers
-        ])
+        results = all_at_once(
+            [
+                lambda name=name, version=version: cases.update_case(
+                    db=db,
+                    actor=actor,
+                    case_id=case.id,
+                    version=version,
+                    data={"employer_name": name},
+                )
+                for name in employers
+            ]
+        )
         winners = [value for kind, value in results if kind == "ok"]
         losers = [value for kind, value in results if kind == "error"]
         assert len(winners) == 1 and len(losers) == 1, results
@@ -98,12 +104,14 @@ def test_concurrent_stale_updates_let_exactly_one_through(vault):
             assert stored.version == version + 1
             assert stored.employer_name == winners[0].employer_name
     # Status changes race the same way: one moves the case, the other is told to reload.
-    results = all_at_once([
-        lambda status=status: cases.change_status(
-            db=db, actor=actor, case_id=case.id, version=6, data={"status": status}
-        )
-        for status in ("in_progress", "referred")
-    ])
+    results = all_at_once(
+        [
+            lambda status=status: cases.change_status(
+                db=db, actor=actor, case_id=case.id, version=6, data={"status": status}
+            )
+            for status in ("in_progress", "referred")
+        ]
+    )
     assert sorted(kind for kind, _ in results) == ["error", "ok"], results
     assert all(isinstance(v, StaleEditError) for kind, v in results if kind == "error")
     chain_ok(db)
@@ -118,13 +126,17 @@ def test_audit_chain_survives_mixed_concurrent_writes(vault):
         if i % 3 == 0:
             calls.append(new_case(db, actor, person.id))
         elif i % 3 == 1:
-            calls.append(lambda i=i: timeline.add_event(
-                db=db, actor=actor, case_id=case.id, data={"text": f"Звонок {i}"}
-            ))
+            calls.append(
+                lambda i=i: timeline.add_event(
+                    db=db, actor=actor, case_id=case.id, data={"text": f"Звонок {i}"}
+                )
+            )
         else:
-            calls.append(lambda i=i: people.create_person(
-                db=db, actor=actor, data={"given_name": f"Клиент {i}"}
-            ))
+            calls.append(
+                lambda i=i: people.create_person(
+                    db=db, actor=actor, data={"given_name": f"Клиент {i}"}
+                )
+            )
     with db.read() as s:
         before = s.scalar(select(func.count()).select_from(AuditEntry))
     for _ in range(3):

@@ -25,9 +25,9 @@ from sqlmodel import select
 from models import cases, people, timeline
 from models.audit import verify_chain
 from models.errors import DiskFullError
-from models.keyslots import FAST_KDF
 from models.tables import AuditEntry, Case, CaseEvent, Person
-from models.vault import OpenVault, create_vault, unlock_vault
+from models.vault import OpenVault, unlock_vault
+from tests.vault_factory import new_test_vault
 from translations import set_language, translations_for
 
 PASSWORD = "correct horse battery"
@@ -62,15 +62,7 @@ def small_disk(tmp_path) -> Iterator[Path]:
 
 
 def _new_vault(folder: Path) -> OpenVault:
-    return create_vault(
-        folder,
-        organisation="Test NGO",
-        case_prefix="KG",
-        username="coordinator",
-        display_name="Coordinator",
-        password=PASSWORD,
-        kdf=FAST_KDF,
-    )
+    return new_test_vault(folder, password=PASSWORD)
 
 
 def _a_case(opened: OpenVault, family_name: str) -> Case:

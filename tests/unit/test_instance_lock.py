@@ -17,9 +17,9 @@ from sqlmodel import select
 from models import instance_lock
 from models.errors import KomokError, StoreError
 from models.instance_lock import AlreadyOpenError, acquire
-from models.keyslots import FAST_KDF
 from models.tables import AuditEntry, User
-from models.vault import create_vault, database_path, unlock_vault
+from models.vault import database_path, unlock_vault
+from tests.vault_factory import new_test_vault
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "correct horse battery"
@@ -120,15 +120,7 @@ def _fingerprint(vault: Path) -> dict[str, str]:
 
 def test_unlocking_a_vault_twice_is_refused_and_changes_nothing(tmp_path):
     vault = tmp_path / "vault"
-    create_vault(
-        vault,
-        organisation="Test NGO",
-        case_prefix="KG",
-        username="coordinator",
-        display_name="Coordinator",
-        password=PASSWORD,
-        kdf=FAST_KDF,
-    ).close()
+    new_test_vault(vault, password=PASSWORD).close()
     first = unlock_vault(vault, username="coordinator", password=PASSWORD, lock=True)
     try:
         assert first.instance_lock is not None and first.instance_lock.held
@@ -154,15 +146,7 @@ def test_unlocking_a_vault_twice_is_refused_and_changes_nothing(tmp_path):
 
 def test_a_failed_unlock_gives_the_lock_back(tmp_path):
     vault = tmp_path / "vault"
-    create_vault(
-        vault,
-        organisation="Test NGO",
-        case_prefix="KG",
-        username="coordinator",
-        display_name="Coordinator",
-        password=PASSWORD,
-        kdf=FAST_KDF,
-    ).close()
+    new_test_vault(vault, password=PASSWORD).close()
     # An unknown user has no key slot: refused before the lock is taken.
     with pytest.raises(KomokError):
         unlock_vault(vault, username="nobody", password=PASSWORD, lock=True)

@@ -82,9 +82,7 @@ def test_sync_keeps_local_edits(db, actor):
     with db.write() as session:
         sync_shipped_institutions(session, actor=actor)
     with db.write() as session:
-        edited = session.exec(
-            select(Institution).where(Institution.code == "kg_embassy_ru")
-        ).one()
+        edited = session.exec(select(Institution).where(Institution.code == "kg_embassy_ru")).one()
         edited.address, edited.phone, edited.name_ru = "ул. Большая Ордынка, д. 64", "+7 495", "X"
         edited.version += 1  # saved by someone: the organisation's version wins
         stale = session.exec(select(Institution).where(Institution.code == "iom_osh")).one()

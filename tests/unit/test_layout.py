@@ -150,7 +150,10 @@ def test_headless_modules_import_without_loading_qt():
     assert "models.vault" in modules and "translations" in modules
     result = subprocess.run(
         [sys.executable, "-c", _IMPORT_ALL, json.dumps(modules)],
-        cwd=ROOT, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout.strip().splitlines()[-1])

@@ -60,10 +60,10 @@ def new_audit_entries(db, expected: int) -> Iterator[list[AuditEntry]]:
     yield added
     after = audit_rows(db)
     assert len(after) - len(before) == expected, [
-        (e.action, e.entity) for e in after[len(before):]
+        (e.action, e.entity) for e in after[len(before) :]
     ]
     assert [e.seq for e in after[: len(before)]] == [e.seq for e in before]
-    added.extend(after[len(before):])
+    added.extend(after[len(before) :])
 
 
 def get(db, model, row_id):
@@ -99,15 +99,16 @@ def make_person(db, actor, **extra) -> Person:
 
 def make_case(db, actor, person: Person | None = None, **extra) -> Case:
     person = person or make_person(db, actor)
-    data = {
-        "person_id": person.id, "categories": ["unpaid_wages"], "consent_store": True, **extra
-    }
+    data = {"person_id": person.id, "categories": ["unpaid_wages"], "consent_store": True, **extra}
     return cases.open_case(db=db, actor=actor, data=data)
 
 
 def move(db, actor, case: Case, status: str, **extra) -> Case:
     return cases.change_status(
-        db=db, actor=actor, case_id=case.id, version=case.version,
+        db=db,
+        actor=actor,
+        case_id=case.id,
+        version=case.version,
         data={"status": status, **extra},
     )
 
@@ -118,7 +119,8 @@ def move(db, actor, case: Case, status: str, **extra) -> Case:
 def test_create_person_stores_cleaned_values_and_audits_without_personal_data(db, actor):
     with new_audit_entries(db, 1) as added:
         person = people.create_person(
-            db=db, actor=actor,
+            db=db,
+            actor=actor,
             data={
                 "family_name": "  Жээнбеков\u00a0 ",
                 "given_name": "Нурлан",
@@ -173,7 +175,10 @@ def test_update_person_changes_given_fields_only_and_audits_field_names(db, acto
     person = make_person(db, actor, phones=["0555123456"], sex="male", birth_date=date(1990, 1, 2))
     with new_audit_entries(db, 1) as added:
         updated = people.update_person(
-            db=db, actor=actor, person_id=person.id, version=1,
+            db=db,
+            actor=actor,
+            person_id=person.id,
+            version=1,
             data={"family_name": "Токтогулов", "phones": ["+7 916 1234567"], "sex": "other"},
         )
     assert updated.version == 2
@@ -203,7 +208,10 @@ def test_update_person_birth_date_keeps_birth_year_in_step(db, actor):
     before = snapshot(db, Person, person.id)
     with pytest.raises(ValidationFailed):
         people.update_person(
-            db=db, actor=actor, person_id=person.id, version=2,
+            db=db,
+            actor=actor,
+            person_id=person.id,
+            version=2,
             data={"birth_date": date(1992, 1, 1), "birth_year": 1980},
         )
     assert snapshot(db, Person, person.id) == before
@@ -213,7 +221,10 @@ def test_update_person_without_real_change_writes_nothing(db, actor):
     person = make_person(db, actor)
     with new_audit_entries(db, 0):
         same = people.update_person(
-            db=db, actor=actor, person_id=person.id, version=1,
+            db=db,
+            actor=actor,
+            person_id=person.id,
+            version=1,
             data={"family_name": " Жээнбеков "},
         )
     assert same.version == 1
@@ -274,8 +285,11 @@ def test_case_numbers_are_formatted_and_sequential_per_year(db, actor):
     assert old.number == f"KG-{YEAR - 1}-00001"
     assert make_case(db, actor, person).number == f"KG-{YEAR}-00004"
     stored = get(db, Case, old.id)
-    assert (stored.number, stored.opened_on, stored.status) == (old.number, date(YEAR - 1, 12, 31),
-                                                                "new")
+    assert (stored.number, stored.opened_on, stored.status) == (
+        old.number,
+        date(YEAR - 1, 12, 31),
+        "new",
+    )
     assert stored.assigned_user_id == actor.user_id
     assert stored.consent_store and stored.consent_store_at is not None
 
@@ -283,7 +297,8 @@ def test_case_numbers_are_formatted_and_sequential_per_year(db, actor):
 def test_open_case_for_unknown_person_takes_no_number(db, actor):
     with new_audit_entries(db, 0), pytest.raises(NotFoundError):
         cases.open_case(
-            db=db, actor=actor,
+            db=db,
+            actor=actor,
             data={"person_id": uuid.uuid4(), "categories": ["fraud"], "consent_store": True},
         )
     assert make_case(db, actor).number == f"KG-{YEAR}-00001"
@@ -297,7 +312,10 @@ def test_categories_are_saved_deduplicated_and_replaced(db, actor):
     assert categories_of(db, case.id) == ["unpaid_wages", "fraud", "documents_withheld"]
     with new_audit_entries(db, 1) as added:
         updated = cases.update_case(
-            db=db, actor=actor, case_id=case.id, version=1,
+            db=db,
+            actor=actor,
+            case_id=case.id,
+            version=1,
             data={"categories": ["entry_ban", "fraud"]},
         )
     assert categories_of(db, case.id) == ["entry_ban", "fraud"]
@@ -306,7 +324,10 @@ def test_categories_are_saved_deduplicated_and_replaced(db, actor):
     # The same set again is no change at all.
     with new_audit_entries(db, 0):
         cases.update_case(
-            db=db, actor=actor, case_id=case.id, version=2,
+            db=db,
+            actor=actor,
+            case_id=case.id,
+            version=2,
             data={"categories": ["fraud", "entry_ban"]},
         )
     assert get(db, Case, case.id).version == 2
@@ -325,13 +346,21 @@ def test_categories_are_saved_deduplicated_and_replaced(db, actor):
 
 def test_update_case_changes_only_the_given_fields(db, actor):
     case = make_case(
-        db, actor, destination_country="ru", destination_region="moscow", sector="construction",
-        employer_name="ООО Стройка", categories=["unpaid_wages", "fraud"],
+        db,
+        actor,
+        destination_country="ru",
+        destination_region="moscow",
+        sector="construction",
+        employer_name="ООО Стройка",
+        categories=["unpaid_wages", "fraud"],
     )
     before = snapshot(db, Case, case.id)
     with new_audit_entries(db, 1) as added:
         updated = cases.update_case(
-            db=db, actor=actor, case_id=case.id, version=1,
+            db=db,
+            actor=actor,
+            case_id=case.id,
+            version=1,
             data={"employer_name": "ИП Рога и копыта", "risk_level": "high"},
         )
     after = snapshot(db, Case, case.id)
@@ -364,7 +393,10 @@ def test_update_case_refuses_stale_version_and_changes_nothing(db, actor):
     cats = categories_of(db, case.id)
     with new_audit_entries(db, 0), pytest.raises(StaleEditError):
         cases.update_case(
-            db=db, actor=actor, case_id=case.id, version=1,
+            db=db,
+            actor=actor,
+            case_id=case.id,
+            version=1,
             data={"sector": "agriculture", "categories": ["health"]},
         )
     assert snapshot(db, Case, case.id) == before
@@ -376,7 +408,8 @@ def test_case_without_consent_to_store_is_refused(db, actor):
     for consent in ({}, {"consent_store": False}):
         with new_audit_entries(db, 0), pytest.raises(ValidationFailed) as info:
             cases.open_case(
-                db=db, actor=actor,
+                db=db,
+                actor=actor,
                 data={"person_id": person.id, "categories": ["fraud"], **consent},
             )
         assert "consent" in str(info.value).lower()
@@ -420,7 +453,10 @@ def test_region_must_lie_in_the_destination_country(db, actor):
         )
     assert snapshot(db, Case, case.id) == before
     cases.update_case(
-        db=db, actor=actor, case_id=case.id, version=1,
+        db=db,
+        actor=actor,
+        case_id=case.id,
+        version=1,
         data={"destination_country": "kz", "destination_region": "almaty"},
     )
     stored = get(db, Case, case.id)
@@ -525,7 +561,9 @@ def test_add_event_records_on_the_timeline(db, actor):
     when = datetime(2024, 5, 6, 7, 8, 9, tzinfo=UTC)
     with new_audit_entries(db, 1) as added:
         event = timeline.add_event(
-            db=db, actor=actor, case_id=case.id,
+            db=db,
+            actor=actor,
+            case_id=case.id,
             data={"kind": "call", "occurred_at": when, "text": "  Позвонил работодателю  "},
         )
     stored = get(db, CaseEvent, event.id)
@@ -555,12 +593,17 @@ def test_follow_ups_are_added_and_completed(db, actor):
     due = TODAY + timedelta(days=30)
     with new_audit_entries(db, 1) as added:
         follow_up = timeline.add_follow_up(
-            db=db, actor=actor, case_id=case.id,
+            db=db,
+            actor=actor,
+            case_id=case.id,
             data={"title": "Продлить регистрацию", "due_on": due, "rule_code": "registration"},
         )
     stored = get(db, FollowUp, follow_up.id)
     assert (stored.case_id, stored.title, stored.due_on, stored.done_on) == (
-        case.id, "Продлить регистрацию", due, None
+        case.id,
+        "Продлить регистрацию",
+        due,
+        None,
     )
     assert added[0].changes["due_on"] == due.isoformat()
     with new_audit_entries(db, 0):
@@ -578,13 +621,14 @@ def test_follow_ups_are_added_and_completed(db, actor):
             )
         with pytest.raises(ValidationFailed):
             timeline.complete_follow_up(
-                db=db, actor=actor, follow_up_id=follow_up.id, version=1,
+                db=db,
+                actor=actor,
+                follow_up_id=follow_up.id,
+                version=1,
                 done_on=TODAY + timedelta(days=1),
             )
     with new_audit_entries(db, 1) as added:
-        done = timeline.complete_follow_up(
-            db=db, actor=actor, follow_up_id=follow_up.id, version=1
-        )
+        done = timeline.complete_follow_up(db=db, actor=actor, follow_up_id=follow_up.id, version=1)
     assert done.version == 2
     stored = get(db, FollowUp, follow_up.id)
     assert (stored.done_on, stored.version) == (TODAY, 2)
@@ -606,7 +650,10 @@ def _many_operations(db, actor) -> int:
         person = make_person(db, actor, given_name=f"Нурлан {'ө' * (i + 1)}")
         case = make_case(db, actor, person, categories=["unpaid_wages", "registration"])
         case = cases.update_case(
-            db=db, actor=actor, case_id=case.id, version=case.version,
+            db=db,
+            actor=actor,
+            case_id=case.id,
+            version=case.version,
             data={"employer_name": f"Работодатель {i}", "categories": ["fraud"]},
         )
         people.update_person(
@@ -615,7 +662,9 @@ def _many_operations(db, actor) -> int:
         case = move(db, actor, case, "in_progress")
         timeline.add_event(db=db, actor=actor, case_id=case.id, data={"text": f"Звонок {i}"})
         fu = timeline.add_follow_up(
-            db=db, actor=actor, case_id=case.id,
+            db=db,
+            actor=actor,
+            case_id=case.id,
             data={"title": "Позвонить", "due_on": TODAY + timedelta(days=i)},
         )
         timeline.complete_follow_up(db=db, actor=actor, follow_up_id=fu.id, version=1)
@@ -655,11 +704,13 @@ def _jsonb(db) -> str:
 def test_chain_detects_a_changed_entry(db, actor):
     _many_operations(db, actor)
     rows = audit_rows(db)
-    victim = next(r for r in rows[len(rows) // 2:] if r.action == "update" and r.entity == "case")
+    victim = next(r for r in rows[len(rows) // 2 :] if r.action == "update" and r.entity == "case")
     forged = {**victim.changes, "fields": ["nothing"]}
     _tamper(
-        db, f"UPDATE audit_log SET changes = {_jsonb(db)} WHERE seq = :seq",
-        changes=json.dumps(forged), seq=victim.seq,
+        db,
+        f"UPDATE audit_log SET changes = {_jsonb(db)} WHERE seq = :seq",
+        changes=json.dumps(forged),
+        seq=victim.seq,
     )
     with db.read() as s:
         report = verify_chain(s)
@@ -677,8 +728,11 @@ def test_chain_detects_changed_username_even_with_rehash_of_one_row(db, actor):
     victim = rows[5]
     victim.username = "someone_else"
     _tamper(
-        db, "UPDATE audit_log SET username = :u, hash = :h WHERE seq = :seq",
-        u="someone_else", h=entry_hash(victim), seq=victim.seq,
+        db,
+        "UPDATE audit_log SET username = :u, hash = :h WHERE seq = :seq",
+        u="someone_else",
+        h=entry_hash(victim),
+        seq=victim.seq,
     )
     with db.read() as s:
         report = verify_chain(s)

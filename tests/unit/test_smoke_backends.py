@@ -9,7 +9,8 @@ def test_case_round_trip(db, actor):
         db=db, actor=actor, data={"family_name": "Жээнбеков", "given_name": "Нурлан"}
     )
     case = cases.open_case(
-        db=db, actor=actor,
+        db=db,
+        actor=actor,
         data={"person_id": person.id, "categories": ["unpaid_wages"], "consent_store": True},
     )
     assert case.number.startswith("KG-")

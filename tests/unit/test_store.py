@@ -46,23 +46,33 @@ CLEAN_FOLDER = sorted([DB_NAME, KEYS_DIR])  # no -wal/-shm or copies left behind
 
 def new_vault(folder: Path, *, password: str = PASSWORD) -> OpenVault:
     return create_vault(
-        folder, organisation="Test NGO", case_prefix="KG", username=USER,
-        display_name="Coordinator", password=password, kdf=FAST_KDF,
+        folder,
+        organisation="Test NGO",
+        case_prefix="KG",
+        username=USER,
+        display_name="Coordinator",
+        password=password,
+        kdf=FAST_KDF,
     )
 
 
 def fill(opened: OpenVault, n_cases: int = 1) -> list[str]:
     """A client with name and phone, `n_cases` cases with a note; returns the case numbers."""
     person = people.create_person(
-        db=opened.db, actor=opened.actor,
+        db=opened.db,
+        actor=opened.actor,
         data={"family_name": FAMILY, "given_name": GIVEN, "phones": [PHONE_TYPED]},
     )
     numbers = []
     for _ in range(n_cases):
         case = cases.open_case(
-            db=opened.db, actor=opened.actor,
-            data={"person_id": person.id, "categories": ["documents_withheld"],
-                  "consent_store": True},
+            db=opened.db,
+            actor=opened.actor,
+            data={
+                "person_id": person.id,
+                "categories": ["documents_withheld"],
+                "consent_store": True,
+            },
         )
         timeline.add_event(db=opened.db, actor=opened.actor, case_id=case.id, data={"text": NOTE})
         numbers.append(case.number)
@@ -87,7 +97,8 @@ def disk_state(folder: Path) -> dict[str, tuple[str, int]]:
     """Every file under `folder` with its SHA-256 and mtime."""
     return {
         str(p.relative_to(folder)): (sha256(p), p.stat().st_mtime_ns)
-        for p in sorted(folder.rglob("*")) if p.is_file()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
     }
 
 
@@ -198,8 +209,11 @@ def test_password_change_rewraps_the_same_key(closed_vault):
 def test_damaged_or_foreign_key_slot(closed_vault, tmp_path):
     slot_file = keyslots.slot_path(closed_vault / KEYS_DIR, USER)
     good = slot_file.read_text(encoding="utf-8")
-    for broken in ("{not json", json.dumps({**json.loads(good), "username": "other"}),
-                   json.dumps({k: v for k, v in json.loads(good).items() if k != "salt"})):
+    for broken in (
+        "{not json",
+        json.dumps({**json.loads(good), "username": "other"}),
+        json.dumps({k: v for k, v in json.loads(good).items() if k != "salt"}),
+    ):
         slot_file.write_text(broken, encoding="utf-8")
         assert_refused(closed_vault, CorruptDatabaseError)
     # A valid slot of another vault (same user name) opens a key that does not fit this file.

@@ -95,9 +95,9 @@ def test_any_text_as_a_name_is_refused_or_stored_cleaned(vault, part, raw):
     assert stored == stored.strip() and "  " not in stored
 
 
-word = st.tuples(
-    st.sampled_from(LETTERS), st.text(alphabet=LETTERS + "-'", max_size=14)
-).map("".join)
+word = st.tuples(st.sampled_from(LETTERS), st.text(alphabet=LETTERS + "-'", max_size=14)).map(
+    "".join
+)
 kyrgyz_word = st.tuples(
     st.sampled_from("ҢӨҮ"), st.text(alphabet="ңөүаеиоуы", min_size=1, max_size=8)
 ).map("".join)
@@ -106,7 +106,9 @@ real_name = st.lists(st.one_of(word, kyrgyz_word), min_size=1, max_size=4).map("
 
 @DB_SETTINGS
 @given(
-    family=real_name, given_name=real_name, patronymic=real_name,
+    family=real_name,
+    given_name=real_name,
+    patronymic=real_name,
     form=st.sampled_from(["NFC", "NFD"]),
 )
 @example(family="Жээнбеков", given_name="Нурлан", patronymic="Сүйүнбай уулу", form="NFC")
@@ -127,7 +129,9 @@ def test_cyrillic_and_latin_names_round_trip_exactly(vault, family, given_name, 
     )
     if form == "NFC":
         assert (stored.family_name, stored.given_name, stored.patronymic) == (
-            family, given_name, patronymic,
+            family,
+            given_name,
+            patronymic,
         )
 
 
@@ -279,9 +283,7 @@ def test_any_text_as_a_phone_is_refused_or_stored_as_e164(vault, raw):
     (phone,) = phones
     assert E164.fullmatch(phone), phone
     # Normalising only changes the prefix: the subscriber's digits are kept as typed.
-    typed_digits = "".join(
-        ch for ch in unicodedata.normalize("NFKC", raw) if ch in "0123456789"
-    )
+    typed_digits = "".join(ch for ch in unicodedata.normalize("NFKC", raw) if ch in "0123456789")
     assert phone.endswith(typed_digits[-7:])
 
 
