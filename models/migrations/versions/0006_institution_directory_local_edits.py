@@ -1,7 +1,7 @@
-"""referral register and institution edits
+"""institution directory local edits
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-11-21
 """
 
@@ -9,8 +9,8 @@ import sqlalchemy as sa  # noqa: F401
 
 from alembic import op  # noqa: F401
 
-revision = "0005"
-down_revision = "0004"
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
