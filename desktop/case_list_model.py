@@ -1,26 +1,33 @@
 """The case list as a Qt table model that reads cases page by page, never all at once.
 
-The model keeps only the pages the view has scrolled to: Qt asks `canFetchMore` /
-`fetchMore` when the user reaches the bottom, and the next page is read by keyset (see
-`case_queries`). The total comes from a separate COUNT. Sorting is done by the database:
-`sort()` starts again from the first page in the new order. Reads run off the UI thread
+`PagedQueryModel` is the reading machinery (the People screen uses it too) and
+`CaseListModel` the case list. The model keeps only the pages the view has scrolled to:
+Qt asks `canFetchMore` / `fetchMore` when the user reaches the bottom, and the next page
+is read by keyset (see `case_queries`). The total comes from a separate COUNT, read after
+the first page so the rows show first. Sorting and filtering are done by the database:
+`sort()` and `set_filters()` start again from the first page. Reads run off the UI thread
 (a sort on a million cases can take seconds); while one runs, `loading` is true and the
-rows already shown stay put; a newer read makes an older one's result be dropped. Codes
-are turned into labels in the interface language when drawn, so a language switch needs
-only a repaint.
+rows already shown stay put. A newer read interrupts older ones still running and makes
+their results be dropped (`LatestReads`). Codes are turned into labels in the interface
+language when drawn, so a language switch needs only a repaint.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
+import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any
 
 import shiboken6
 from babel import Locale
 from babel.dates import format_date
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from sqlmodel import Session
 
 from desktop import case_queries as q
 from desktop.worker import Report, run_in_background
@@ -34,7 +41,8 @@ log = logging.getLogger(__name__)
 
 Index = QModelIndex | QPersistentModelIndex
 
-CaseIdRole = Qt.ItemDataRole.UserRole + 1
+IdRole = Qt.ItemDataRole.UserRole + 1  # a row's id (a case's or a person's UUID)
+CaseIdRole = IdRole
 
 # Column headers, translated when drawn; the order here is the order of the COL_* numbers.
 HEADERS = (
@@ -43,48 +51,349 @@ HEADERS = (
 )  # fmt: skip
 
 
-class CaseListModel(QAbstractTableModel):
-    """Cases for a QTableView, read lazily in pages; `CaseIdRole` gives a row's case UUID."""
+class Superseded(Exception):
+    """A background read gave way to a newer one before or while it ran."""
 
-    COL_NUMBER, COL_CLIENT, COL_STATUS, COL_CATEGORIES, COL_DESTINATION = range(5)
-    COL_OPENED, COL_ASSIGNED = 5, 6
+
+def _interrupt(connection: Any) -> None:
+    """Stop the statement running on a driver connection (SQLite or PostgreSQL)."""
+    try:
+        if hasattr(connection, "interrupt"):  # sqlite3 / sqlcipher3: a no-op when idle
+            connection.interrupt()
+        elif hasattr(connection, "cancel"):  # psycopg: asks the server to cancel
+            connection.cancel()
+    except Exception:  # the read's own error path reports anything that matters
+        log.debug("interrupting a superseded read failed", exc_info=True)
+
+
+class LatestReads:
+    """The background reads of one list, where only the newest generation counts.
+
+    `begin()` starts a new generation: reads of older ones that are still running are
+    interrupted in the database, and those still queued stop before they start. Work
+    runs its statements inside `reading(session, generation)`, which raises `Superseded`
+    for an old generation. Safe to use from the UI thread and the worker thread.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._generation = 0
+        self._tokens = itertools.count()
+        self._running: dict[int, tuple[int, Any]] = {}
+
+    @property
+    def generation(self) -> int:
+        """The newest generation."""
+        return self._generation
+
+    def current(self, generation: int) -> bool:
+        """Whether `generation` is still the newest."""
+        return generation == self._generation
+
+    def begin(self) -> int:
+        """Start a new generation, interrupting the older reads; return its number."""
+        with self._lock:
+            self._generation += 1
+            for generation, connection in self._running.values():
+                if generation < self._generation:
+                    _interrupt(connection)
+            return self._generation
+
+    @contextmanager
+    def reading(self, session: Session, generation: int) -> Iterator[None]:
+        """Run a read of `generation` on `session`, interruptible by a newer `begin()`."""
+        connection = session.connection().connection.dbapi_connection
+        token = next(self._tokens)
+        with self._lock:
+            if generation != self._generation:
+                raise Superseded()
+            self._running[token] = (generation, connection)
+        try:
+            yield
+        finally:
+            with self._lock:
+                del self._running[token]
+
+
+class PagedQueryModel(QAbstractTableModel):
+    """A table read from the database page by page, off the UI thread, with a total count.
+
+    Subclasses say how to read and draw: `read_page(session, query, after, limit)` returns
+    rows that have `.id` and `.key` (the keyset of the row), `count(session, query)` the
+    total, `headers` the column titles (marked with N_) and `text(row, column)` a cell.
+    `IdRole` gives a row's id. Changing the query (`set_query`) reads from the first page.
+    """
+
     PAGE_SIZE = 200
-    SORT_BY_COLUMN = (
-        q.SORT_NUMBER, q.SORT_CLIENT, q.SORT_STATUS, q.SORT_CATEGORIES, q.SORT_DESTINATION,
-        q.SORT_OPENED, q.SORT_ASSIGNED,
-    )  # fmt: skip
+    headers: tuple[str, ...] = ()
+    failure_message = N_("The list could not be read: {error}")
 
     total_changed = Signal(int)
     loading_changed = Signal(bool)
+    counting_changed = Signal(bool)
     load_failed = Signal(str)
 
-    def __init__(
-        self, db: Database, actor: Actor, *, page_size: int = PAGE_SIZE, parent=None
-    ) -> None:
+    def __init__(self, db: Database, query: Any, *, page_size: int = PAGE_SIZE, parent=None):
         super().__init__(parent)
         self._db = db
         self._page_size = page_size
-        only_own = actor.user_id if actor.role == "volunteer" else None
-        self._query = q.CaseListQuery(only_assigned_to=only_own)
-        self._rows: list[q.CaseRow] = []
+        self._query = query
+        self._rows: list[Any] = []
         self._total = 0
         self._exhausted = True
-        self._loading = False
-        self._generation = 0  # bumped by every refresh; results of older reads are dropped
-        self._vocab = default_vocabularies()
-        self._locales: dict[str, Locale] = {}
+        self._reading = False  # a page read is under way
+        self._counting = False  # the count is under way
+        self._unread = True  # never read, or the query changed without reading
+        self._reads = LatestReads()
+
+    def read_page(self, session: Session, query: Any, after: Any, limit: int) -> list[Any]:
+        """Up to `limit` rows after the row whose key is `after` (None: from the start)."""
+        raise NotImplementedError
+
+    def count(self, session: Session, query: Any) -> int:
+        """How many rows the query gives in all."""
+        raise NotImplementedError
+
+    def text(self, row: Any, column: int) -> str:
+        """What a cell shows."""
+        raise NotImplementedError
 
     # --- reading -------------------------------------------------------------------------
 
     @property
     def total(self) -> int:
-        """How many cases the list holds in all (not only the pages read so far)."""
+        """How many rows match in all (not only the pages read so far); see `counting`."""
         return self._total
 
     @property
     def page_size(self) -> int:
         """How many rows one fetch reads."""
         return self._page_size
+
+    @property
+    def query(self) -> Any:
+        """What the list reads now."""
+        return self._query
+
+    @property
+    def unread(self) -> bool:
+        """Whether the list was never read, or its query changed since (`set_query`)."""
+        return self._unread
+
+    @property
+    def loading(self) -> bool:
+        """Whether a read (a page or the count) is under way."""
+        return self._reading or self._counting
+
+    @property
+    def reading_page(self) -> bool:
+        """Whether a page is being read."""
+        return self._reading
+
+    @property
+    def counting(self) -> bool:
+        """Whether the total is being counted (`total` is then the previous count)."""
+        return self._counting
+
+    def set_query(self, query: Any, *, read: bool = True) -> None:
+        """Read `query` from its first page, if it differs from the one shown.
+
+        With `read=False` the query is only kept (the next `set_query`/`refresh` reads).
+        """
+        if query == self._query and not self._unread and (self._rows or self.loading):
+            return
+        self._query = query
+        if read:
+            self.refresh()
+        else:
+            self._unread = True
+
+    def mark_unread(self) -> None:
+        """Note that the list must be read again (by the next `refresh` or `set_query`)."""
+        self._unread = True
+
+    def refresh(self) -> None:
+        """Read the first page and the count again (after changes, on F5, after a sort)."""
+        generation = self._reads.begin()
+        self._unread = False
+        db, query, size, reads = self._db, self._query, self._page_size, self._reads
+        read_page, count = self.read_page, self.count
+
+        def first_page(_report: Report) -> list[Any]:
+            with db.read() as session, reads.reading(session, generation):
+                return read_page(session, query, None, size)
+
+        def total(_report: Report) -> int:
+            with db.read() as session, reads.reading(session, generation):
+                return count(session, query)
+
+        self._start(first_page, self._apply_first_page, counting=False)
+        self._start(total, self._apply_total, counting=True)
+
+    def clear(self) -> None:
+        """Show no rows (reads under way are dropped); the next `refresh()` reads again."""
+        self._reads.begin()
+        self._set_busy(True, False)
+        self._set_busy(False, False)
+        self.beginResetModel()
+        self._rows = []
+        self._total = 0
+        self._exhausted = True
+        self.endResetModel()
+        self.total_changed.emit(0)
+
+    def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008
+        return not parent.isValid() and not self._exhausted
+
+    def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008
+        """Read the next page in the background (the view asks when scrolled to the end)."""
+        if parent.isValid() or self._exhausted or self._reading:
+            return
+        db, query, size, reads = self._db, self._query, self._page_size, self._reads
+        generation, read_page = reads.generation, self.read_page
+        after = self._rows[-1].key if self._rows else None
+
+        def work(_report: Report) -> list[Any]:
+            with db.read() as session, reads.reading(session, generation):
+                return read_page(session, query, after, size)
+
+        self._start(work, self._apply_next_page, counting=False)
+
+    def _start(
+        self, work: Callable[[Report], Any], apply: Callable[[Any], None], *, counting: bool
+    ) -> None:
+        generation = self._reads.generation
+
+        def current() -> bool:  # a newer read replaced this one, or the model is gone
+            return shiboken6.isValid(self) and self._reads.current(generation)
+
+        def done(result: Any) -> None:
+            if current():
+                self._set_busy(counting, False)
+                apply(result)
+
+        def failed(exc: BaseException) -> None:
+            if not current():
+                return
+            self._set_busy(counting, False)
+            if isinstance(exc, KomokError):
+                self.load_failed.emit(str(exc))
+            else:
+                log.error("reading a list failed", exc_info=exc)
+                self.load_failed.emit(_(self.failure_message).format(error=exc))
+
+        self._set_busy(counting, True)
+        run_in_background(None, work, on_done=done, on_error=failed)
+
+    def _set_busy(self, counting: bool, busy: bool) -> None:
+        before = self.loading
+        if counting and busy != self._counting:
+            self._counting = busy
+            self.counting_changed.emit(busy)
+        elif not counting:
+            self._reading = busy
+        if self.loading != before:
+            self.loading_changed.emit(self.loading)
+
+    def _apply_first_page(self, rows: list[Any]) -> None:
+        self.beginResetModel()
+        self._rows = rows
+        self._exhausted = len(rows) < self._page_size
+        self.endResetModel()
+
+    def _apply_total(self, total: int) -> None:
+        self._total = total
+        self.total_changed.emit(total)
+
+    def _apply_next_page(self, rows: list[Any]) -> None:
+        self._exhausted = len(rows) < self._page_size
+        if rows:
+            first = len(self._rows)
+            self.beginInsertRows(QModelIndex(), first, first + len(rows) - 1)
+            self._rows.extend(rows)
+            self.endInsertRows()
+
+    def row_id(self, row: int) -> Any:
+        """The id of a row that has been read (None past the rows read)."""
+        return self._rows[row].id if 0 <= row < len(self._rows) else None
+
+    def row_at(self, row: int) -> Any:
+        """The row read at a position (None past the rows read)."""
+        return self._rows[row] if 0 <= row < len(self._rows) else None
+
+    # --- drawing -------------------------------------------------------------------------
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.headers)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if (
+            orientation == Qt.Orientation.Horizontal
+            and role == Qt.ItemDataRole.DisplayRole
+            and 0 <= section < len(self.headers)
+        ):
+            return _(self.headers[section])
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        row = self._rows[index.row()]
+        if role == IdRole:
+            return row.id
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            return self.text(row, index.column())
+        return None
+
+    def retranslate(self) -> None:
+        """Redraw headers and cells in the interface language now in force."""
+        self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(self.headers) - 1)
+        if self._rows:
+            last = self.index(len(self._rows) - 1, len(self.headers) - 1)
+            self.dataChanged.emit(self.index(0, 0), last, [Qt.ItemDataRole.DisplayRole])
+
+
+class CaseListModel(PagedQueryModel):
+    """Cases for a QTableView, read lazily in pages; `CaseIdRole` gives a row's case UUID."""
+
+    COL_NUMBER, COL_CLIENT, COL_STATUS, COL_CATEGORIES, COL_DESTINATION = range(5)
+    COL_OPENED, COL_ASSIGNED = 5, 6
+    SORT_BY_COLUMN = (
+        q.SORT_NUMBER, q.SORT_CLIENT, q.SORT_STATUS, q.SORT_CATEGORIES, q.SORT_DESTINATION,
+        q.SORT_OPENED, q.SORT_ASSIGNED,
+    )  # fmt: skip
+    headers = HEADERS
+    failure_message = N_("The case list could not be read: {error}")
+
+    def __init__(
+        self,
+        db: Database,
+        actor: Actor,
+        *,
+        page_size: int = PagedQueryModel.PAGE_SIZE,
+        person_id: uuid.UUID | None = None,
+        parent=None,
+    ) -> None:
+        query = q.CaseListQuery(viewer=actor, person_id=person_id)
+        super().__init__(db, query, page_size=page_size, parent=parent)
+        self._vocab = default_vocabularies()
+        self._locales: dict[str, Locale] = {}
+
+    def read_page(self, session: Session, query: Any, after: Any, limit: int) -> list[Any]:
+        return q.fetch_page(session, query, after=after, limit=limit)
+
+    def count(self, session: Session, query: Any) -> int:
+        return q.count_cases(session, query)
+
+    @property
+    def filters(self) -> q.CaseFilter:
+        """The filters in force."""
+        return self._query.filters
 
     @property
     def sort_column(self) -> int:
@@ -98,135 +407,34 @@ class CaseListModel(QAbstractTableModel):
             return Qt.SortOrder.DescendingOrder
         return Qt.SortOrder.AscendingOrder
 
-    @property
-    def loading(self) -> bool:
-        """Whether a read is under way."""
-        return self._loading
-
-    def refresh(self) -> None:
-        """Read the count and the first page again (after changes, on F5, after a sort)."""
-        self._generation += 1
-        db, query, size = self._db, self._query, self._page_size
-
-        def work(_report: Report) -> tuple[int, list[q.CaseRow]]:
-            with db.read() as session:
-                total = q.count_cases(session, query)
-                return total, q.fetch_page(session, query, after=None, limit=size)
-
-        self._start(work, self._apply_first_page)
-
-    def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008
-        return not parent.isValid() and not self._exhausted
-
-    def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008
-        """Read the next page in the background (the view asks when scrolled to the end)."""
-        if parent.isValid() or self._exhausted or self._loading:
-            return
-        db, query, size = self._db, self._query, self._page_size
-        after = self._rows[-1].key if self._rows else None
-
-        def work(_report: Report) -> list[q.CaseRow]:
-            with db.read() as session:
-                return q.fetch_page(session, query, after=after, limit=size)
-
-        self._start(work, self._apply_next_page)
-
-    def _start(self, work: Callable[[Report], Any], apply: Callable[[Any], None]) -> None:
-        generation = self._generation
-
-        def current() -> bool:  # a newer read replaced this one, or the model is gone
-            return shiboken6.isValid(self) and generation == self._generation
-
-        def done(result: Any) -> None:
-            if current():
-                self._set_loading(False)
-                apply(result)
-
-        def failed(exc: BaseException) -> None:
-            if not current():
-                return
-            self._set_loading(False)
-            if isinstance(exc, KomokError):
-                self.load_failed.emit(str(exc))
-            else:
-                log.error("reading the case list failed", exc_info=exc)
-                self.load_failed.emit(
-                    _("The case list could not be read: {error}").format(error=exc)
-                )
-
-        self._set_loading(True)
-        run_in_background(None, work, on_done=done, on_error=failed)
-
-    def _set_loading(self, loading: bool) -> None:
-        if loading != self._loading:
-            self._loading = loading
-            self.loading_changed.emit(loading)
-
-    def _apply_first_page(self, result: tuple[int, list[q.CaseRow]]) -> None:
-        total, rows = result
-        self.beginResetModel()
-        self._rows = rows
-        self._total = total
-        self._exhausted = len(rows) < self._page_size
-        self.endResetModel()
-        self.total_changed.emit(total)
-
-    def _apply_next_page(self, rows: list[q.CaseRow]) -> None:
-        self._exhausted = len(rows) < self._page_size
-        if rows:
-            first = len(self._rows)
-            self.beginInsertRows(QModelIndex(), first, first + len(rows) - 1)
-            self._rows.extend(rows)
-            self.endInsertRows()
-
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         """Order the list by a column; the database sorts, and reading starts over."""
         if not 0 <= column < len(self.SORT_BY_COLUMN):
             return
-        query = q.CaseListQuery(
-            sort=self.SORT_BY_COLUMN[column],
-            descending=order == Qt.SortOrder.DescendingOrder,
-            only_assigned_to=self._query.only_assigned_to,
+        descending = order == Qt.SortOrder.DescendingOrder
+        self.set_query(
+            replace(self._query, sort=self.SORT_BY_COLUMN[column], descending=descending)
         )
-        if query == self._query and (self._rows or self._loading):
-            return
-        self._query = query
-        self.refresh()
+
+    def set_filters(self, filters: q.CaseFilter, *, read: bool = True) -> None:
+        """Show only the cases that match `filters`; reads again when they changed.
+
+        With `read=False` the filters are only kept (the next `sort()`/`refresh()` reads).
+        """
+        if filters != self._query.filters:
+            self.set_query(replace(self._query, filters=filters), read=read)
+
+    def set_person(self, person_id: uuid.UUID | None) -> None:
+        """Show only one client's cases (None: every case) and read them."""
+        self.set_query(replace(self._query, person_id=person_id))
 
     def case_id(self, row: int) -> uuid.UUID | None:
         """The UUID of the case on a row that has been read."""
-        return self._rows[row].id if 0 <= row < len(self._rows) else None
+        return self.row_id(row)
 
     # --- drawing -------------------------------------------------------------------------
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(HEADERS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if (
-            orientation == Qt.Orientation.Horizontal
-            and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < len(HEADERS)
-        ):
-            return _(HEADERS[section])
-        return None
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        row = self._rows[index.row()]
-        if role == CaseIdRole:
-            return row.id
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            return self._text(row, index.column())
-        return None
-
-    def _text(self, row: q.CaseRow, column: int) -> str:
+    def text(self, row: q.CaseRow, column: int) -> str:
         lang = current_language()
         if column == self.COL_NUMBER:
             return row.number
@@ -257,10 +465,3 @@ class CaseListModel(QAbstractTableModel):
         if lang not in self._locales:
             self._locales[lang] = Locale.parse(lang)
         return self._locales[lang]
-
-    def retranslate(self) -> None:
-        """Redraw headers and cells in the interface language now in force."""
-        self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(HEADERS) - 1)
-        if self._rows:
-            last = self.index(len(self._rows) - 1, len(HEADERS) - 1)
-            self.dataChanged.emit(self.index(0, 0), last, [Qt.ItemDataRole.DisplayRole])

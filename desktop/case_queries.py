@@ -1,26 +1,41 @@
-"""The case list's reads: a count and one page of cases at a time, in any column's order.
+"""The case list's reads: a count and one page of cases at a time, filtered, in any order.
 
 Pages are read by keyset ("the rows after this one"), not OFFSET, so the thousandth page
 costs what the first one does. Each order is a list of key expressions ending with the
 case id, which makes every position unique. Nullable keys are coalesced so that the
-comparison `(keys) > (last row's keys)` is exact. The default order, newest first by
-`opened_on`, walks the `ix_cases_opened_on` index; number and status have indexes too.
-Other orders make the database sort all keys, which on a million cases takes seconds:
-the model runs these reads off the UI thread. Categories of a page come in one query
-for all its cases. No Qt here: the model in `case_list_model` calls these.
+comparison `(keys) > (last row's keys)` is exact. Filters (`CaseFilter`) and what the
+signed-in user may see (`models.permissions.visible_cases`) are plain WHERE conditions
+beside the keyset bound, so paging stays exact under any filter. The default order,
+newest first by `opened_on`, walks the `ix_cases_opened_on` index; number and status have
+indexes too. Other orders make the database sort all keys, which on a million cases takes
+seconds: the model runs these reads off the UI thread. Categories of a page come in one
+query for all its cases. No Qt here: the model in `case_list_model` calls these.
 """
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, and_, func, literal, select, tuple_
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    exists,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+    tuple_,
+)
 from sqlmodel import Session
 
-from models.tables import Case, CaseCategory, Person, User
+from models.actor import Actor
+from models.permissions import visible_cases
+from models.tables import Case, CaseCategory, FollowUp, Person, User
 from models.vocab import default_vocabularies
 
 SORT_NUMBER = "number"
@@ -35,14 +50,64 @@ SORTS = (
     SORT_ASSIGNED,
 )  # fmt: skip
 
+# Orders the database can read from an index, and "few" rows for a filter (see
+# `walks_order_index`).
+INDEXED_SORTS = frozenset({SORT_NUMBER, SORT_STATUS, SORT_OPENED})
+FEW_MATCHES = 20_000
+
+# Special values of `CaseFilter.assignees` besides user UUIDs (as 32 hex digits).
+ASSIGNED_ME = "me"
+UNASSIGNED = "unassigned"
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    """Which cases the list shows: every non-empty field must match (fields are ANDed).
+
+    Within a field, any listed value matches (statuses, categories, oblasts, assignees).
+    The destination matches a case whose country is in `countries` or whose region is in
+    `regions`. `assignees` holds user UUIDs as hex, `ASSIGNED_ME` (the signed-in user,
+    whoever that is) and `UNASSIGNED`. The opened dates are inclusive. `overdue` keeps
+    cases with an open follow-up whose due date has passed.
+    """
+
+    statuses: frozenset[str] = frozenset()
+    categories: frozenset[str] = frozenset()
+    countries: frozenset[str] = frozenset()
+    regions: frozenset[str] = frozenset()
+    oblasts: frozenset[str] = frozenset()
+    assignees: frozenset[str] = frozenset()
+    opened_from: date | None = None
+    opened_to: date | None = None
+    overdue: bool = False
+
+    @property
+    def active(self) -> bool:
+        """Whether any filter is set."""
+        return self != CaseFilter()
+
+    def without(self, *names: str) -> CaseFilter:
+        """This filter with the named fields cleared."""
+        blank = CaseFilter()
+        return replace(self, **{name: getattr(blank, name) for name in names})
+
 
 @dataclass(frozen=True)
 class CaseListQuery:
-    """Which cases the list shows and in what order (`only_assigned_to` limits a volunteer)."""
+    """Which cases the list shows and in what order.
+
+    `viewer` is the signed-in user: a volunteer sees only own cases (as the services
+    allow), and `ASSIGNED_ME` means them. `person_id` keeps one client's cases (the People
+    screen). `today` (default: the date when the query runs) decides which follow-ups are
+    overdue.
+    """
 
     sort: str = SORT_OPENED
     descending: bool = True
-    only_assigned_to: uuid.UUID | None = None
+    filters: CaseFilter = field(default_factory=CaseFilter)
+    viewer: Actor | None = None
+    person_id: uuid.UUID | None = None
+    today: date | None = None
 
 
 @dataclass(frozen=True)
@@ -91,20 +156,122 @@ def _sort_keys(sort: str) -> list[ColumnElement]:
     return [*keys, Case.id]
 
 
-def _visible(query: CaseListQuery) -> list[ColumnElement]:
-    if query.only_assigned_to is not None:
-        return [Case.assigned_user_id == query.only_assigned_to]
-    return []
+def _assignee_condition(codes: frozenset[str], viewer: Actor | None) -> ColumnElement[bool]:
+    """Cases assigned to any of `codes` (user hex ids, "me", "unassigned")."""
+    ids: list[uuid.UUID] = []
+    conditions: list[ColumnElement[bool]] = []
+    for code in sorted(codes):
+        if code == UNASSIGNED:
+            conditions.append(Case.assigned_user_id.is_(None))
+        elif code == ASSIGNED_ME:
+            if viewer is not None and viewer.user_id is not None:
+                ids.append(viewer.user_id)
+        else:
+            try:
+                ids.append(uuid.UUID(hex=code))
+            except ValueError:
+                continue  # a remembered user id that no longer parses matches nobody
+    if ids:
+        conditions.append(Case.assigned_user_id.in_(sorted(set(ids))))
+    return or_(*conditions) if conditions else false()
+
+
+class _Related(NamedTuple):
+    """A filter kept in another table: the case column it matches, the SELECT of the
+    matching values, and the same test correlated to one case (for EXISTS)."""
+
+    column: ColumnElement
+    matching: Select
+    correlated: ColumnElement[bool]
+
+
+def _related_filters(query: CaseListQuery) -> list[_Related]:
+    """The filters set on categories, the client's oblast and overdue follow-ups."""
+    f = query.filters
+    found: list[_Related] = []
+    if f.categories:
+        codes = CaseCategory.code.in_(sorted(f.categories))
+        found.append(_Related(Case.id, select(CaseCategory.case_id).where(codes),
+                              and_(CaseCategory.case_id == Case.id, codes)))  # fmt: skip
+    if f.oblasts:
+        oblasts = Person.oblast.in_(sorted(f.oblasts))
+        found.append(_Related(Case.person_id, select(Person.id).where(oblasts),
+                              and_(Person.id == Case.person_id, oblasts)))  # fmt: skip
+    if f.overdue:
+        today = query.today or date.today()
+        due = and_(FollowUp.done_on.is_(None), FollowUp.due_on < today)
+        found.append(_Related(Case.id, select(FollowUp.case_id).where(due),
+                              and_(FollowUp.case_id == Case.id, due)))  # fmt: skip
+    return found
+
+
+def filter_conditions(query: CaseListQuery, *, walk: bool = False) -> list[ColumnElement[bool]]:
+    """The WHERE conditions of a query: what the viewer may see, then each filter set.
+
+    Filters kept in other tables (categories, the client's oblast, overdue follow-ups)
+    never join, so case rows are never multiplied. By default they are `IN (SELECT …)`,
+    which lets the database start from the filter's index (right for counting, and for
+    orders it must sort anyway); with `walk` they are `EXISTS (…)` tests, which make it
+    walk the order's index and test case by case until the page is full (right when many
+    cases match).
+    """
+    f = query.filters
+    where: list[ColumnElement[bool]] = []
+    if query.viewer is not None:
+        where += visible_cases(query.viewer)
+    if query.person_id is not None:
+        where.append(Case.person_id == query.person_id)
+    if f.statuses:
+        where.append(Case.status.in_(sorted(f.statuses)))
+    destination = []
+    if f.countries:
+        destination.append(Case.destination_country.in_(sorted(f.countries)))
+    if f.regions:
+        destination.append(Case.destination_region.in_(sorted(f.regions)))
+    if destination:
+        where.append(or_(*destination))
+    if f.assignees:
+        where.append(_assignee_condition(f.assignees, query.viewer))
+    if f.opened_from is not None:
+        where.append(Case.opened_on >= f.opened_from)
+    if f.opened_to is not None:
+        where.append(Case.opened_on <= f.opened_to)
+    for related in _related_filters(query):
+        if walk:
+            where.append(exists().where(related.correlated))
+        else:
+            where.append(related.column.in_(related.matching))
+    return where
+
+
+def walks_order_index(session: Session, query: CaseListQuery) -> bool:
+    """Whether a page is best read by walking the order's index and testing each case.
+
+    That is so when the order has an index and every filter kept in another table
+    matches many rows (each is probed, at most `FEW_MATCHES` index entries): then matching
+    cases are dense and a page is full after a short walk. When one such filter matches
+    few rows, starting from it and sorting those few is cheaper.
+    """
+    if query.sort not in INDEXED_SORTS:
+        return False
+    related = _related_filters(query)
+    for item in related:
+        probe = select(func.count()).select_from(item.matching.limit(FEW_MATCHES).subquery())
+        if session.execute(probe).scalar_one() < FEW_MATCHES:
+            return False
+    return bool(related)
 
 
 def count_cases(session: Session, query: CaseListQuery) -> int:
-    """How many cases the list holds."""
-    stmt = select(func.count()).select_from(Case).where(*_visible(query))
+    """How many cases the list holds (those the viewer may see that match the filters)."""
+    stmt = select(func.count()).select_from(Case).where(*filter_conditions(query))
     return int(session.execute(stmt).scalar_one())
 
 
-def _after(keys: list[ColumnElement], values: tuple[Any, ...], descending: bool) -> ColumnElement:
-    """Rows strictly after `values` in the order of `keys`."""
+def after_condition(
+    keys: list[ColumnElement], values: tuple[Any, ...], descending: bool
+) -> ColumnElement[bool]:
+    """Rows strictly after `values` in the order of `keys` (the keyset bound of a page)."""
     bound = [literal(v, type_=k.type) for k, v in zip(keys, values, strict=True)]
     if descending:
         # The redundant first-key bound lets the database range-scan an index on it.
@@ -127,20 +294,19 @@ def _categories(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, tuple
     }
 
 
-def _page_keys(
-    session: Session, query: CaseListQuery, *, after: tuple[Any, ...] | None, limit: int
-) -> list[tuple[Any, ...]]:
-    """The sort keys (case id last) of the next page; joins only the table it sorts by."""
+def page_keys_statement(
+    query: CaseListQuery, *, after: tuple[Any, ...] | None, limit: int, walk: bool = False
+) -> Select:
+    """The SELECT of the next page's sort keys (case id last); joins only what it sorts by."""
     keys = _sort_keys(query.sort)
-    stmt = select(*keys).select_from(Case).where(*_visible(query))
+    stmt = select(*keys).select_from(Case).where(*filter_conditions(query, walk=walk))
     if query.sort == SORT_CLIENT:
         stmt = stmt.join(Person, Person.id == Case.person_id)
     elif query.sort == SORT_ASSIGNED:
         stmt = stmt.outerjoin(User, User.id == Case.assigned_user_id)
     if after is not None:
-        stmt = stmt.where(_after(keys, after, query.descending))
-    stmt = stmt.order_by(*[k.desc() if query.descending else k.asc() for k in keys]).limit(limit)
-    return [tuple(row) for row in session.execute(stmt)]
+        stmt = stmt.where(after_condition(keys, after, query.descending))
+    return stmt.order_by(*[k.desc() if query.descending else k.asc() for k in keys]).limit(limit)
 
 
 def fetch_page(
@@ -151,7 +317,9 @@ def fetch_page(
     Two steps keep sorting cheap on large databases: the database orders only the sort
     keys, then the page's columns are read for its (at most `limit`) case ids.
     """
-    keys = _page_keys(session, query, after=after, limit=limit)
+    walk = walks_order_index(session, query)
+    stmt = page_keys_statement(query, after=after, limit=limit, walk=walk)
+    keys = [tuple(row) for row in session.execute(stmt)]
     ids = [key[-1] for key in keys]
     if not ids:
         return []

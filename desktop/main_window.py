@@ -1,16 +1,23 @@
-"""The main window: navigation on the left, the chosen screen on the right, menus, status bar.
+"""The main window: navigation on the left, the chosen screen and the open cases on the
+right (as tabs), menus with keyboard shortcuts, and a status bar.
 
 Screens plug in through `VIEWS`: each entry names a screen and builds its widget from the
 open database. A screen widget offers `refresh()`, `retranslate()`, `save_state(settings)`
-and `restore_state(settings)`. Only the Cases screen exists so far; People, Follow-ups,
-Referrals, Statistics, Institutions and Settings join the list as they are built.
-The window's texts follow the interface language live (Language menu). The window locks
-after idle time or on Ctrl+L (`desktop.lock`); on the demo, the banner and the File menu
-offer to set up the organisation (`setup_requested`, handled by the app).
+and `restore_state(settings)`; a screen that lists cases may define
+`open_case_requested = Signal(object)` (a case UUID), which opens that case in a tab.
+The chosen screen is the first tab of `CaseTabs`; each open case follows in its own tab
+(`desktop.case_workspace`). Shortcuts: Ctrl+N new case (intake), Ctrl+F search, Ctrl+S
+save the case in front, Ctrl+W close it (asking when unsaved), F5 refresh, Ctrl+L lock.
+The window's texts follow the interface language live (Language menu), open cases keep
+what was typed. Window size, splitter, column widths and the last screen are remembered.
+The window locks after idle time or on Ctrl+L (`desktop.lock`); open cases and the intake
+take part as `Lockable`s. On the demo, the banner and the File menu offer to set up the
+organisation (`setup_requested`, handled by the app).
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import metadata
@@ -34,8 +41,14 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.case_list_view import CaseListView
+from desktop.case_tabs import CaseTabs
+from desktop.case_workspace import CaseWorkspace
+from desktop.intake_dialog import IntakeDialog
 from desktop.i18n import LANGUAGE_NAMES, InterfaceLanguage
+from desktop.institutions_view import InstitutionsView
 from desktop.lock import LockController
+from desktop.people_view import PeopleView
+from desktop.referrals_view import ReferralsView
 from desktop.settings_view import SettingsView
 from desktop.startup import server_description
 from models.settings import get_setting
@@ -47,6 +60,7 @@ from translations import LANGUAGES, N_, _, current_language, ngettext
 GEOMETRY_KEY = "main_window/geometry"
 STATE_KEY = "main_window/state"
 SPLITTER_KEY = "main_window/splitter"
+VIEW_KEY = "main_window/view"
 DEFAULT_SIZE = (1200, 760)
 BANNER_STYLE = (
     "QFrame#demo_bar { background: #fff3c4; border-bottom: 1px solid #e0c860; }"
@@ -65,6 +79,9 @@ class ViewEntry:
 
 VIEWS: tuple[ViewEntry, ...] = (
     ViewEntry("cases", N_("Cases"), lambda opened: CaseListView(opened.db, opened.actor)),
+    ViewEntry("people", N_("People"), PeopleView),
+    ViewEntry("referrals", N_("Referrals"), ReferralsView),
+    ViewEntry("institutions", N_("Institutions"), InstitutionsView),
     ViewEntry("settings", N_("Settings"), SettingsView),
 )
 
@@ -122,14 +139,25 @@ class MainWindow(QMainWindow):
             self.stack.addWidget(view)
             item = QListWidgetItem(self.nav)
             item.setData(Qt.ItemDataRole.UserRole, entry.key)
-        self.nav.currentRowChanged.connect(self.stack.setCurrentIndex)
+        self.nav.currentRowChanged.connect(self._view_chosen)
         self.nav.setCurrentRow(0)
         self.case_list: CaseListView = self.views["cases"]  # type: ignore[assignment]
+        self.case_tabs = CaseTabs(opened, self.stack, self)
+        self.case_tabs.home_stale.connect(self.refresh_view)
+        self.case_tabs.currentChanged.connect(lambda _index: self._update_case_actions())
+        self.intake: IntakeDialog | None = None
+        self._unsaved_resolved = False
+        self.search_dialog: QWidget | None = None
+        self.case_list.case_activated.connect(self.open_case)
+        for view in self.views.values():
+            signal = getattr(view, "open_case_requested", None)
+            if signal is not None:
+                signal.connect(self.open_case)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.setObjectName("main_splitter")
         self.splitter.addWidget(self.nav)
-        self.splitter.addWidget(self.stack)
+        self.splitter.addWidget(self.case_tabs)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setCollapsible(1, False)
         self.splitter.setSizes([160, DEFAULT_SIZE[0] - 160])
@@ -148,7 +176,7 @@ class MainWindow(QMainWindow):
         self.lock_controller = LockController(
             self, stack=self.central_stack, opened=opened, user_name=self.user_name,
             title=self.window_title, keep_enabled=[self.quit_action], idle_minutes=lock_minutes,
-            lockables=self.views.values,
+            lockables=self._lockables,
         )  # fmt: skip
         self._build_status_bar()
         self.case_list.model.total_changed.connect(self._show_case_count)
@@ -160,6 +188,21 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         bar = self.menuBar()
         self.file_menu = bar.addMenu("")
+        self.new_case_action = QAction(self)
+        self.new_case_action.setObjectName("new_case_action")
+        self.new_case_action.setShortcut(QKeySequence("Ctrl+N"))
+        self.new_case_action.triggered.connect(self.new_case)
+        self.file_menu.addAction(self.new_case_action)
+        self.file_menu.addSeparator()
+        self.save_action = QAction(self)
+        self.save_action.setShortcut(QKeySequence("Ctrl+S"))
+        self.save_action.triggered.connect(self.save_case)
+        self.file_menu.addAction(self.save_action)
+        self.close_case_action = QAction(self)
+        self.close_case_action.setShortcut(QKeySequence("Ctrl+W"))
+        self.close_case_action.triggered.connect(self.close_case)
+        self.file_menu.addAction(self.close_case_action)
+        self.file_menu.addSeparator()
         self.setup_action = QAction(self)
         self.setup_action.setVisible(self.demo)
         self.setup_action.triggered.connect(self.setup_requested)
@@ -176,6 +219,10 @@ class MainWindow(QMainWindow):
         self.file_menu.addAction(self.quit_action)
 
         self.view_menu = bar.addMenu("")
+        self.search_action = QAction(self)
+        self.search_action.setShortcut(QKeySequence("Ctrl+F"))
+        self.search_action.triggered.connect(self.search)
+        self.view_menu.addAction(self.search_action)
         self.refresh_action = QAction(self)
         self.refresh_action.setShortcut(QKeySequence("F5"))
         self.refresh_action.triggered.connect(self.refresh)
@@ -211,9 +258,11 @@ class MainWindow(QMainWindow):
         self.user_label = QLabel(self)
         self.kind_label = QLabel(self)
         self.count_label = QLabel(self)
+        self.lock_label = QLabel(self)
         for name, label in (
             ("status_database", self.database_label), ("status_user", self.user_label),
             ("status_kind", self.kind_label), ("status_count", self.count_label),
+            ("status_lock", self.lock_label),
         ):  # fmt: skip
             label.setObjectName(name)
             label.setContentsMargins(6, 0, 6, 0)
@@ -235,6 +284,10 @@ class MainWindow(QMainWindow):
         """Show every visible text in the interface language now in force."""
         self.setWindowTitle(self.window_title())
         self.file_menu.setTitle(_("&File"))
+        self.new_case_action.setText(_("&New case…"))
+        self.save_action.setText(_("&Save the case"))
+        self.close_case_action.setText(_("&Close the case"))
+        self.search_action.setText(_("&Find…"))
         self.setup_action.setText(_("&Set up your organisation…"))
         self.setup_button.setText(_("Set up your organisation…"))
         self.lock_action.setText(_("&Lock"))
@@ -261,6 +314,12 @@ class MainWindow(QMainWindow):
         self.lock_controller.screen.retranslate()
         for view in self.views.values():
             view.retranslate()
+        self.case_tabs.retranslate()
+        self._update_case_actions()
+        if self.intake is not None:
+            self.intake.retranslate()
+        if self.search_dialog is not None and hasattr(self.search_dialog, "retranslate"):
+            self.search_dialog.retranslate()
 
     def _retranslate_status(self) -> None:
         db = self.opened.db
@@ -273,6 +332,14 @@ class MainWindow(QMainWindow):
             _("Signed in: {name} ({role})").format(name=self.user_name, role=role)
         )
         self.kind_label.setText(_("Demo data") if self.demo else _("Real data"))
+        minutes = max(1, self.lock_controller.idle.timeout_ms // 60_000)
+        self.lock_label.setText(
+            ngettext(
+                "Unlocked; locks after {count} minute idle (Ctrl+L now)",
+                "Unlocked; locks after {count} minutes idle (Ctrl+L now)",
+                minutes,
+            ).format(count=minutes)
+        )
         if self.opened.upgrade_copy is not None:
             self.upgrade_label.setText(
                 _("The database was upgraded. A copy from before the upgrade is at {path}").format(
@@ -299,10 +366,115 @@ class MainWindow(QMainWindow):
         self.lock_controller.lock()
 
     def refresh(self) -> None:
-        """Read the current screen's data again (View → Refresh, F5)."""
+        """Read the case or screen in front again (View → Refresh, F5)."""
+        workspace = self.case_tabs.current_workspace()
+        if workspace is not None:
+            workspace.refresh()
+        else:
+            self.refresh_view()
+
+    def refresh_view(self) -> None:
+        """Read the chosen screen's data again."""
         view = self.stack.currentWidget()
         if view is not None:
             view.refresh()
+
+    def _view_chosen(self, row: int) -> None:
+        self.stack.setCurrentIndex(row)
+        if hasattr(self, "case_tabs"):
+            self.case_tabs.show_home()
+            self._title_home()
+
+    def _title_home(self) -> None:
+        item = self.nav.currentItem()
+        if item is not None:
+            self.case_tabs.setTabText(0, item.text())
+
+    def _update_case_actions(self) -> None:
+        in_front = self.case_tabs.current_workspace() is not None
+        self.save_action.setEnabled(in_front)
+        self.close_case_action.setEnabled(in_front)
+
+    def _lockables(self) -> list[object]:
+        extra: list[object] = [*self.case_tabs.workspaces()]
+        if self.intake is not None:
+            extra.append(self.intake)
+        return [*self.views.values(), *extra]
+
+    def open_case(self, case_id: uuid.UUID) -> CaseWorkspace:
+        """Show a case in its own tab (reading it when it is not open yet)."""
+        return self.case_tabs.open_case(case_id)
+
+    def new_case(self) -> IntakeDialog:
+        """Open the intake (File → New case, Ctrl+N); the new case opens in a tab."""
+        if self.intake is not None and self.intake.isVisible():
+            self.intake.raise_()
+            self.intake.activateWindow()
+            return self.intake
+        dialog = IntakeDialog(self.opened, self)
+        dialog.case_created.connect(self._case_created)
+        dialog.finished.connect(lambda _result, d=dialog: self._intake_closed(d))
+        self.intake = dialog
+        dialog.show()
+        return dialog
+
+    def _intake_closed(self, dialog: IntakeDialog) -> None:
+        if self.intake is dialog:
+            self.intake = None
+        dialog.deleteLater()
+
+    def _case_created(self, case_id: uuid.UUID) -> None:
+        self.case_tabs._mark_stale()
+        self.open_case(case_id)
+
+    def save_case(self) -> None:
+        """Save the case in front (File → Save, Ctrl+S)."""
+        workspace = self.case_tabs.current_workspace()
+        if workspace is not None:
+            workspace.save()
+
+    def close_case(self) -> None:
+        """Close the case in front, asking when it has unsaved changes (Ctrl+W)."""
+        self.case_tabs.close_current()
+
+    def search(self) -> QWidget | None:
+        """Open the search (View → Find, Ctrl+F); a found case or client opens."""
+        try:
+            from desktop.search_dialog import SearchDialog
+        except ModuleNotFoundError as exc:
+            if exc.name != "desktop.search_dialog":
+                raise
+            self.nav.setCurrentRow(self._row_of("people") if "people" in self.views else 0)
+            return None
+        if self.search_dialog is not None and self.search_dialog.isVisible():
+            self.search_dialog.raise_()
+            self.search_dialog.activateWindow()
+            return self.search_dialog
+        dialog = SearchDialog(self.opened, self)
+        dialog.case_requested.connect(self.open_case)
+        dialog.person_requested.connect(self._person_requested)
+        dialog.finished.connect(lambda _result, d=dialog: self._search_closed(d))
+        self.search_dialog = dialog
+        dialog.show()
+        return dialog
+
+    def _search_closed(self, dialog: QWidget) -> None:
+        if self.search_dialog is dialog:
+            self.search_dialog = None
+        dialog.deleteLater()
+
+    def _person_requested(self, person_id: uuid.UUID) -> None:
+        view = self.views.get("people")
+        show = getattr(view, "show_person", None)
+        if view is not None and show is not None:
+            self.nav.setCurrentRow(self._row_of("people"))
+            show(person_id)
+
+    def _row_of(self, key: str) -> int:
+        for row in range(self.nav.count()):
+            if self.nav.item(row).data(Qt.ItemDataRole.UserRole) == key:
+                return row
+        return 0
 
     def show_about(self) -> None:
         """Show the version and what Komok is for."""
@@ -323,8 +495,12 @@ class MainWindow(QMainWindow):
         settings.setValue(GEOMETRY_KEY, self.saveGeometry())
         settings.setValue(STATE_KEY, self.saveState())
         settings.setValue(SPLITTER_KEY, self.splitter.saveState())
+        item = self.nav.currentItem()
+        if item is not None:
+            settings.setValue(VIEW_KEY, item.data(Qt.ItemDataRole.UserRole))
         for view in self.views.values():
             view.save_state(settings)
+        self.case_tabs.save_state(settings)
         settings.sync()
 
     def restore_state(self) -> None:
@@ -339,6 +515,9 @@ class MainWindow(QMainWindow):
         splitter = settings.value(SPLITTER_KEY)
         if splitter is not None:
             self.splitter.restoreState(splitter)
+        last = settings.value(VIEW_KEY)
+        if last in self.views:
+            self.nav.setCurrentRow(self._row_of(str(last)))
         for view in self.views.values():
             view.restore_state(settings)
 
@@ -356,8 +535,23 @@ class MainWindow(QMainWindow):
         self.lock_controller.start()
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        """Remember the layout when the window closes (not the locked one: bars are hidden)."""
+        """Ask about unsaved cases, then remember the layout (not the locked one: bars are
+        hidden; a locked window keeps unsaved work as drafts and closes)."""
+        locked = self.lock_controller.locked
+        if not locked and not self._unsaved_resolved and self.case_tabs.dirty_workspaces():
+            event.ignore()
+            self.case_tabs.resolve_unsaved(lambda ok: self._close_now() if ok else None)
+            return
+        if self.intake is not None and not locked and not self.intake.close():
+            self._unsaved_resolved = False
+            event.ignore()
+            return
         self.lock_controller.stop()
         if not self.lock_controller.locked:
             self.save_state()
+        self.case_tabs.close_all()
         super().closeEvent(event)
+
+    def _close_now(self) -> None:
+        self._unsaved_resolved = True  # saved or discarded: do not ask again
+        self.close()

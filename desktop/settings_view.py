@@ -41,6 +41,7 @@ from desktop.settings_general import (
     run_for,
     show_failure,
 )
+from desktop.settings_letterhead import LetterheadPage
 from desktop.settings_retention import RetentionPage
 from desktop.settings_users import PasswordFields, UsersPage
 from desktop.worker import Report, run_in_background
@@ -223,6 +224,7 @@ class AccountPage(SettingsPage):
 # Each page with the permission it needs (None: everyone), in tab order.
 PAGES: tuple[tuple[type[SettingsPage], str | None], ...] = (
     (GeneralPage, "settings"),
+    (LetterheadPage, "settings"),
     (UsersPage, "manage_users"),
     (AccountPage, None),
     (AuditPage, "view_audit"),

@@ -9,6 +9,8 @@ For large builds a helper process generates the batches and meanwhile inserts th
 timeline events (half of all rows) into its own encrypted scratch file, so both cores do
 database work; the events are then copied across in one `INSERT … SELECT`, which SQLite
 performs as a raw, in-order transfer. Small builds are generated in this process.
+The search index rows are made beside each batch (in the helper, for large builds) and
+the full-text index is built in one pass at the end (`models.search_index.BulkFill`).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from pathlib import Path
 
 import sqlcipher3
 
-from models import demo_rows, errors
+from models import demo_rows, errors, search_index
 from models.db import Database
 from models.demo_cases import make_batch
 from translations import _
@@ -90,9 +92,15 @@ def _random_key_indexes(cur, tables: list[str]) -> list[tuple[str, str]]:
     return found
 
 
+def _with_search(batch: demo_rows.Batch) -> tuple[demo_rows.Batch, list[tuple]]:
+    """A batch with the search index rows of its people and cases."""
+    return batch, search_index.demo_rows(batch.people, batch.cases)
+
+
 def _helper_main(plan, path, key_hex, schema, cache_kib, out, stop) -> None:
     """Helper process: make the batches in order, insert their HELPER_TABLES rows into an
-    encrypted scratch file and put the rest of each batch on `out`; then put "done"."""
+    encrypted scratch file and put the rest of each batch (with its search index rows) on
+    `out`; then put "done"."""
     try:
         con = sqlcipher3.connect(path, isolation_level=None)
         con.execute(f"PRAGMA key = \"x'{key_hex}'\"")
@@ -112,7 +120,7 @@ def _helper_main(plan, path, key_hex, schema, cache_kib, out, stop) -> None:
             for attr, sql in statements:
                 con.executemany(sql, getattr(batch, attr))
                 setattr(batch, attr, [])
-            out.put(batch)
+            out.put(_with_search(batch))
         for _table, _create, indexes in schema.values():
             for sql in indexes:
                 con.execute(sql)
@@ -154,8 +162,9 @@ class _Helper:
             raise item
         return item
 
-    def batches(self, count: int) -> Iterator[demo_rows.Batch]:
-        """The `count` batches in order, without their HELPER_TABLES rows."""
+    def batches(self, count: int) -> Iterator[tuple[demo_rows.Batch, list[tuple]]]:
+        """The `count` batches in order, without their HELPER_TABLES rows, with their
+        search index rows."""
         for _index in range(count):
             yield self.get()
 
@@ -196,19 +205,22 @@ def bulk_load(
             helper = _Helper(plan, Path(db.path).parent, schema)
             batches = helper.batches(count)
         else:
-            batches = (make_batch(plan, index) for index in range(count))
+            batches = (_with_search(make_batch(plan, index)) for index in range(count))
         statements = [(attr, _insert_sql(table, cols)) for attr, table, cols in local]
         cur.execute("BEGIN IMMEDIATE")
         dropped = _random_key_indexes(cur, [table for _a, table, _c in local])
         for name, _sql in dropped:
             cur.execute(f'DROP INDEX "{name}"')
-        for batch in batches:
+        search = search_index.BulkFill(cur)
+        for batch, search_rows in batches:
             for attr, sql in statements:
                 cur.executemany(sql, getattr(batch, attr))
+            search.add(search_rows)
             if progress is not None and progress(batch.cases_done, plan.cases) is False:
                 raise DemoCancelled()
         for _name, sql in dropped:
             cur.execute(sql)
+        search.finish()
         registers = _number_register(cur)
         cur.execute("COMMIT")
         if helper is not None:

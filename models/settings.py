@@ -10,6 +10,7 @@ from sqlmodel import Session
 from models import audit
 from models.actor import Actor
 from models.errors import ValidationFailed
+from models.letter_settings import LETTER_DEFAULTS, check_letter_setting
 from models.numbering import DEFAULT_CASE_PREFIX
 from models.tables import Setting
 from models.timeutil import utcnow
@@ -27,6 +28,9 @@ DEFAULTS: dict[str, Any] = {
     "backup_keep": 10,
     # Anonymize cases closed this many months ago (see models.retention); 0 = off.
     "retention_months": 0,
+    # Referral letters (checked in models.letter_settings): outgoing-register number format,
+    # days before a sent letter counts as unanswered, letterhead and signer.
+    **LETTER_DEFAULTS,
 }
 _PREFIX = re.compile(r"^[A-Z][A-Z0-9]{0,9}$")
 MIN_RETENTION_MONTHS = 6
@@ -65,6 +69,11 @@ def check_setting(key: str, value: Any) -> Any:
             raise ValidationFailed(
                 {key: _("Enter a whole number of at least {least}.").format(least=least)}
             )
+    if key in LETTER_DEFAULTS:
+        try:
+            value = check_letter_setting(key, value)
+        except ValueError as exc:
+            raise ValidationFailed({key: str(exc)}) from None
     if key == "retention_months" and not (
         valid_retention_months(value) or (type(value) is int and value == 0)
     ):

@@ -92,6 +92,18 @@ class Case(Mutable, table=True):
     __table_args__ = (
         Index("ix_cases_status_opened", "status", "opened_on"),
         Index("ix_cases_opened_on", "opened_on"),
+        # Statistics (migration 0004): covering indexes, so a period is one index range.
+        Index(
+            "ix_cases_stats_opened",
+            "opened_on",
+            "consent_stats",
+            "person_id",
+            "destination_country",
+            "destination_region",
+            "sector",
+            "id",
+        ),
+        Index("ix_cases_stats_closed", "closed_on", "consent_stats", "opened_on", "closure_reason"),
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
@@ -186,6 +198,9 @@ class Institution(Mutable, table=True):
     addressee_title: str = Field(default="", max_length=300)
     shipped: bool = Field(default=False)
     active: bool = Field(default=True)
+    # Shipped columns (names, kind, place) the organisation changed: a sync never
+    # overwrites them (see models.institutions).
+    local_fields: list[str] = Field(default_factory=list, sa_type=JSONType)
 
 
 class Attachment(SQLModel, table=True):
@@ -210,6 +225,11 @@ class Referral(Mutable, table=True):
     """A letter sending a case to an institution, numbered in the outgoing register."""
 
     __tablename__ = "referrals"
+    __table_args__ = (
+        Index("ix_referrals_status_due", "status", "response_due_on"),
+        Index("ix_referrals_register_serial", "register_year", "register_serial", unique=True),
+        Index("ix_referrals_sent_on", "sent_on", "status", "institution_id", "case_id"),
+    )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     case_id: uuid.UUID = Field(
@@ -228,8 +248,30 @@ class Referral(Mutable, table=True):
     sent_on: date | None = None
     response_due_on: date | None = None
     consent_override_reason: str | None = Field(default=None, sa_type=Text)
+    consent_override_by: uuid.UUID | None = _fk("users.id", index=False)
     attachment_id: uuid.UUID | None = _fk("attachments.id", index=False)
     created_by: uuid.UUID | None = _fk("users.id", index=False)
+    # The letter's date and its place in the outgoing register (`register:<year>` counter).
+    issued_on: date | None = None
+    register_year: int | None = None
+    register_serial: int | None = None
+
+
+class Draft(Mutable, table=True):
+    """One user's unsaved editor state for a case (or a new intake), kept so a crash loses nothing.
+
+    `key` names the editor ("case:<uuid>", "intake"); `data` is its JSON state. It lives in
+    the encrypted database, never in a plain file, and is deleted once the work is saved.
+    """
+
+    __tablename__ = "drafts"
+    __table_args__ = (Index("ix_drafts_user_id_key", "user_id", "key", unique=True),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    user_id: uuid.UUID = Field(sa_column_args=[ForeignKey("users.id", ondelete="CASCADE")])
+    key: str = Field(max_length=80)
+    case_id: uuid.UUID | None = _fk("cases.id", ondelete="CASCADE")
+    data: dict[str, Any] = Field(default_factory=dict, sa_type=JSONType)
 
 
 class Setting(SQLModel, table=True):
@@ -250,6 +292,24 @@ class Counter(SQLModel, table=True):
 
     name: str = Field(primary_key=True, max_length=64)
     value: int = Field(default=0, nullable=False)
+
+
+class SearchEntry(SQLModel, table=True):
+    """One row of the search index: a client's name and phone keys, or a case's number.
+
+    Written in the same transaction as the person or case it describes (see
+    `models.search_index`). On SQLite the FTS5 table `search_fts` indexes these columns
+    (kept in step by triggers); on PostgreSQL a GIN index over their words does.
+    """
+
+    __tablename__ = "search_entries"
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=8)
+    entity_id: uuid.UUID = Field(unique=True, index=True)
+    name_key: str = Field(default="", sa_type=Text)
+    phone_key: str = Field(default="", sa_type=Text)
+    number_key: str = Field(default="", sa_type=Text)
 
 
 class AuditEntry(SQLModel, table=True):
@@ -286,10 +346,12 @@ __all__ = [
     "CaseCategory",
     "CaseEvent",
     "Counter",
+    "Draft",
     "FollowUp",
     "Institution",
     "Person",
     "Referral",
+    "SearchEntry",
     "Setting",
     "User",
 ]

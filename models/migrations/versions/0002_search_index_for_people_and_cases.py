@@ -3,21 +3,149 @@
 Revision ID: 0002
 Revises: 0001
 Create Date: 2026-11-21
+
+`search_entries` holds one row per client (phonetic keys of their names, phone digits)
+and one per case (its number in a few forms), made by `models.search_keys`. SQLite indexes
+it with the FTS5 table `search_fts` (external content, kept in step by triggers);
+PostgreSQL with a GIN index over the weighted words of the three columns. Existing people
+and cases are indexed here, in batches, before the full-text index is built in one pass.
 """
 
-import sqlalchemy as sa  # noqa: F401
+import json
 
-from alembic import op  # noqa: F401
+import sqlalchemy as sa
+
+from alembic import op
 
 revision = "0002"
 down_revision = "0001"
 branch_labels = None
 depends_on = None
 
+BATCH = 20_000
+COLUMNS = ("name_key", "phone_key", "number_key")
+# The same expression is used by the queries in models.search (the index must match it).
+PG_VECTOR = (
+    "(setweight(to_tsvector('simple'::regconfig, name_key), 'A') || "
+    "setweight(to_tsvector('simple'::regconfig, phone_key), 'B') || "
+    "setweight(to_tsvector('simple'::regconfig, number_key), 'C'))"
+)
+FTS_TABLE = (
+    "CREATE VIRTUAL TABLE search_fts USING fts5("
+    "name_key, phone_key, number_key, content='search_entries', content_rowid='id', "
+    "prefix='2 3')"
+)
+_NEW = "new.id, new.name_key, new.phone_key, new.number_key"
+_OLD = "'delete', old.id, old.name_key, old.phone_key, old.number_key"
+_INTO = "INSERT INTO search_fts(rowid, name_key, phone_key, number_key) VALUES"
+_OUT = "INSERT INTO search_fts(search_fts, rowid, name_key, phone_key, number_key) VALUES"
+FTS_TRIGGERS = (
+    f"CREATE TRIGGER search_entries_ai AFTER INSERT ON search_entries BEGIN "
+    f"{_INTO} ({_NEW}); END",
+    f"CREATE TRIGGER search_entries_ad AFTER DELETE ON search_entries BEGIN "
+    f"{_OUT} ({_OLD}); END",
+    f"CREATE TRIGGER search_entries_au AFTER UPDATE ON search_entries BEGIN "
+    f"{_OUT} ({_OLD}); {_INTO} ({_NEW}); END",
+)
+
 
 def upgrade() -> None:
-    pass
+    op.create_table(
+        "search_entries",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=8), nullable=False),
+        sa.Column("entity_id", sa.Uuid(), nullable=False),
+        sa.Column("name_key", sa.Text(), nullable=False),
+        sa.Column("phone_key", sa.Text(), nullable=False),
+        sa.Column("number_key", sa.Text(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_search_entries")),
+    )
+    bind = op.get_bind()
+    _backfill(bind)
+    with op.batch_alter_table("search_entries", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_search_entries_entity_id"), ["entity_id"], unique=True
+        )
+    if bind.dialect.name == "sqlite":
+        op.execute(FTS_TABLE)
+        op.execute("INSERT INTO search_fts(search_fts) VALUES ('rebuild')")
+        for trigger in FTS_TRIGGERS:
+            op.execute(trigger)
+    else:
+        op.execute(f"CREATE INDEX search_fts_vector ON search_entries USING gin ({PG_VECTOR})")
 
 
 def downgrade() -> None:
-    pass
+    if op.get_bind().dialect.name == "sqlite":
+        for trigger in ("search_entries_ai", "search_entries_ad", "search_entries_au"):
+            op.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+        op.execute("DROP TABLE IF EXISTS search_fts")
+    else:
+        op.execute("DROP INDEX IF EXISTS search_fts_vector")
+    with op.batch_alter_table("search_entries", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_search_entries_entity_id"))
+    op.drop_table("search_entries")
+
+
+def _backfill(bind: sa.Connection) -> None:
+    """Index every existing client, then every case, in the order they were recorded."""
+    from models.search_keys import case_terms, person_terms
+
+    entries = sa.table(
+        "search_entries",
+        sa.column("kind"),
+        sa.column("entity_id"),
+        *(sa.column(name) for name in COLUMNS),
+    )
+    people = sa.table(
+        "people",
+        *(sa.column(c) for c in ("id", "family_name", "given_name", "patronymic", "latin_name")),
+        sa.column("phones", sa.JSON()),
+        sa.column("created_at"),
+    )
+    cases = sa.table("cases", sa.column("id"), sa.column("number"), sa.column("created_at"))
+
+    def person_row(row) -> dict:
+        phones = row.phones if isinstance(row.phones, list) else json.loads(row.phones or "[]")
+        name, phone = person_terms(
+            row.family_name, row.given_name, row.patronymic, row.latin_name, phones
+        )
+        return {"kind": "person", "entity_id": row.id, "name_key": name, "phone_key": phone,
+                "number_key": ""}  # fmt: skip
+
+    def case_row(row) -> dict:
+        return {"kind": "case", "entity_id": row.id, "name_key": "", "phone_key": "",
+                "number_key": case_terms(row.number)}  # fmt: skip
+
+    for table, columns, make in (
+        (people, [people.c[n] for n in ("id", "family_name", "given_name", "patronymic",
+                                        "latin_name", "phones")], person_row),
+        (cases, [cases.c.id, cases.c.number], case_row),
+    ):  # fmt: skip
+        for rows in _in_batches(bind, table, columns):
+            # Ids are copied as the driver read them (SQLite's stored text, PostgreSQL's uuid).
+            made = [make(row) for row in rows]
+            made = [row for row in made if any(row[name] for name in COLUMNS)]
+            if made:
+                bind.execute(entries.insert(), made)
+
+
+def _in_batches(bind: sa.Connection, table, columns):
+    """The rows of a table in the order they were written, BATCH at a time."""
+    if bind.dialect.name == "sqlite":
+        rowid = sa.literal_column("rowid")
+        last = 0
+        while True:
+            rows = bind.execute(
+                sa.select(rowid, *columns).select_from(table)
+                .where(rowid > last).order_by(rowid).limit(BATCH)
+            ).all()  # fmt: skip
+            if not rows:
+                return
+            last = rows[-1][0]
+            yield rows
+    else:
+        result = bind.execution_options(stream_results=True, yield_per=BATCH).execute(
+            sa.select(*columns).order_by(table.c.created_at, table.c.id)
+        )
+        yield from result.partitions(BATCH)

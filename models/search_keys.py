@@ -1,0 +1,123 @@
+"""What the search index holds for a person or a case, and how a typed query is read.
+
+The index (`models.search_index`) keeps, per client, the phonetic keys of every word of
+their names (`models.translit`) and their phone numbers as digits, and per case its number
+in a few forms. `person_terms` and `case_terms` make those strings; `read_query` splits
+what someone typed into name words, digits and a case-number pattern. Pure functions,
+shared by the services, the demo loader and the migration that fills the index.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from models.translit import name_tokens
+
+# Country codes whose national numbers we also index, so "555 12 34 56" finds +996555123456.
+NATIONAL_PREFIXES = ("996", "7")
+MIN_PHONE_DIGITS = 3
+MAX_SERIAL_DIGITS = 7
+_PHONE_JUNK = re.compile(r"[\s\-\.\(\)/+]")
+_NUMBER = re.compile(r"^\s*([^\W\d_]{1,10})?[\s\-/]*(\d{4})(?:[\s\-/]+(\d{0,7}))?\s*$")
+_COMPACT = re.compile(r"[\W_]+")
+_NOT_DIGIT = re.compile(r"[^0-9]+")
+
+
+def person_terms(
+    family_name: str | None,
+    given_name: str | None,
+    patronymic: str | None = None,
+    latin_name: str | None = None,
+    phones: Iterable[str] | None = (),
+) -> tuple[str, str]:
+    """(name terms, phone terms) of a client, each a space-separated string."""
+    names: list[str] = []
+    for part in (family_name, given_name, patronymic, latin_name):
+        for token in name_tokens(part):
+            if token not in names:
+                names.append(token)
+    return " ".join(names), " ".join(phone_tokens(phones or ()))
+
+
+def phone_tokens(phones: Iterable[str]) -> list[str]:
+    """Digits of each stored (E.164) phone, plus its national number for +996 and +7."""
+    out: list[str] = []
+    for phone in phones:
+        digits = _NOT_DIGIT.sub("", str(phone))
+        if not digits:
+            continue
+        forms = [digits]
+        for prefix in NATIONAL_PREFIXES:
+            if digits.startswith(prefix) and len(digits) > len(prefix) + 4:
+                forms.append(digits[len(prefix) :])
+                break
+        for form in forms:
+            if form not in out:
+                out.append(form)
+    return out
+
+
+def case_terms(number: str) -> str:
+    """Number terms of a case "KG-2026-00042": "kg202600042 202600042 42"."""
+    compact = _COMPACT.sub("", number.casefold())
+    tokens = [compact] if compact else []
+    match = _NUMBER.match(number)
+    if match and match.group(3):
+        year, serial = match.group(2), match.group(3)
+        tokens.append(year + serial)
+        tokens.append(str(int(serial)))
+    return " ".join(dict.fromkeys(tokens))
+
+
+@dataclass(frozen=True)
+class Query:
+    """What someone typed, read for the index.
+
+    `names`: phonetic keys of the words with letters; `digits`: the digits when the whole
+    text is a phone number or a serial (`international` when it began with + or 00);
+    `number`: the compact case-number prefix when the text looks like a case number
+    ("KG-2026-00042", "kg 2026 42", "2026-00042").
+    """
+
+    text: str
+    names: tuple[str, ...] = ()
+    digits: str = ""
+    international: bool = False
+    number: str = ""
+
+    @property
+    def empty(self) -> bool:
+        """Whether there is nothing to look for."""
+        return not (self.names or self.digits or self.number)
+
+    @property
+    def serial(self) -> str:
+        """The digits read as a case's serial number without leading zeros ("" if too long)."""
+        if self.digits and not self.international and len(self.digits) <= MAX_SERIAL_DIGITS:
+            return str(int(self.digits))
+        return ""
+
+
+def read_query(text: str) -> Query:
+    """Read a typed query; see `Query`."""
+    text = unicodedata.normalize("NFKC", str(text or "")).strip()[:200]
+    if not text:
+        return Query(text)
+    number = _NUMBER.match(text)
+    if number and (number.group(1) or number.group(3)):
+        letters, year, serial = number.group(1) or "", number.group(2), number.group(3) or ""
+        if serial and not serial.startswith("0") and len(serial) < 5:
+            serial = serial.zfill(5)  # "KG-2026-42" is KG-2026-00042
+        return Query(text, number=_COMPACT.sub("", f"{letters}{year}{serial}".casefold()))
+    bare = _PHONE_JUNK.sub("", text)
+    if bare.isascii() and bare.isdigit():
+        international = text.startswith("+") or bare.startswith("00")
+        digits = bare[2:] if bare.startswith("00") else bare
+        return Query(text, digits=digits, international=international)
+    return Query(text, names=tuple(name_tokens(text)))
+
+
+__all__ = ["Query", "case_terms", "person_terms", "phone_tokens", "read_query"]
