@@ -14,11 +14,10 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import QDate, QEvent, QObject, Signal
+from PySide6.QtCore import QDate, QObject, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDateEdit,
     QGridLayout,
     QHBoxLayout,
     QLineEdit,
@@ -28,11 +27,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.form_editors import OptionalDateEdit
 from desktop.settings_general import FieldErrors
 from models.vocab import default_vocabularies
 from translations import _, current_language
-
-EMPTY_DATE = QDate(1899, 12, 31)  # shown as blank: "no date"
 
 
 class FieldAdapter:
@@ -119,51 +117,32 @@ class YearField(FieldAdapter):
         self.widget.valueChanged.connect(lambda _v: slot())
 
 
-class _CalendarPage(QObject):
-    """Opens an empty date's calendar on this month instead of at the blank sentinel."""
-
-    def __init__(self, edit: QDateEdit) -> None:
-        super().__init__(edit)
-        self._edit = edit
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.Show and self._edit.date() == EMPTY_DATE:
-            today = date.today()
-            self._edit.calendarWidget().setCurrentPage(today.year, today.month)
-        return False
-
-
 class DateField(FieldAdapter):
     """A date that may be empty: a date edit with a calendar and a button that clears it."""
 
     def __init__(self, parent: QWidget, name: str) -> None:
         self.widget = QWidget(parent)
-        self.edit = QDateEdit(self.widget)
+        self.edit = OptionalDateEdit(self.widget)
         self.edit.setObjectName(name)
-        self.edit.setCalendarPopup(True)
-        self.edit.setMinimumDate(EMPTY_DATE)
-        self.edit.setMaximumDate(QDate(2100, 1, 1))
-        self.edit.setSpecialValueText(" ")
-        self.edit.setDate(EMPTY_DATE)
-        self.edit.calendarWidget().installEventFilter(_CalendarPage(self.edit))
         self.clear_button = QToolButton(self.widget)
-        self.clear_button.setText("✕")
+        self.clear_button.setText("×")
         self.clear_button.setAutoRaise(True)
-        self.clear_button.clicked.connect(lambda: self.edit.setDate(EMPTY_DATE))
+        self.clear_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.clear_button.clicked.connect(self.edit.clear_date)
         layout = QHBoxLayout(self.widget)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
-        layout.addWidget(self.edit, 1)
+        layout.addWidget(self.edit)
         layout.addWidget(self.clear_button)
+        layout.addStretch(1)
         self.retranslate()
 
     def get(self) -> str | None:
-        value = self.edit.date()
-        return None if value == EMPTY_DATE else value.toPython().isoformat()
+        return None if self.edit.is_blank() else self.edit.date().toPython().isoformat()
 
     def set(self, value: Any) -> None:
         if value is None or value == "":
-            self.edit.setDate(EMPTY_DATE)
+            self.edit.clear_date()
             return
         day = value if isinstance(value, date) else date.fromisoformat(str(value))
         self.edit.setDate(QDate(day.year, day.month, day.day))
@@ -235,6 +214,7 @@ class ChoiceField(FieldAdapter):
     ) -> None:
         self.widget = QComboBox(parent)
         self.widget.setObjectName(name)
+        self.widget.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self._choices, self._allow_empty = choices, allow_empty
         self._fill(None)
 

@@ -106,6 +106,7 @@ class DocumentsTab(CaseSection):
         self.message = QLabel(self)
         self.message.setObjectName("document_message")
         self.message.setWordWrap(True)
+        self.message.hide()
         self.hint = QLabel(self)
         self.hint.setWordWrap(True)
         self.hint.setStyleSheet("color: palette(mid);")

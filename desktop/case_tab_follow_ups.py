@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from desktop.case_section import CaseSection, SaveRun, SaveStep
 from desktop.case_tab_summary import show_date
+from desktop.form_editors import DATE_FORMAT
 from desktop.row_table_model import RowTableModel, record_table_view, restore_columns, save_columns
 from desktop.settings_general import run_for
 from models.case_view import CaseSnapshot, FollowUpEntry
@@ -99,6 +100,7 @@ class FollowUpsTab(CaseSection):
         self.due = QDateEdit(self)
         self.due.setObjectName("follow_up_due")
         self.due.setCalendarPopup(True)
+        self.due.setDisplayFormat(DATE_FORMAT)
         self.due.setDateRange(QDate(2000, 1, 1), QDate(2100, 1, 1))
         self.due.dateChanged.connect(lambda _d: self._typed())
         self.add_button = QPushButton(self)

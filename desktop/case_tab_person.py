@@ -48,7 +48,7 @@ class PersonTab(CaseSection):
     """The client of the case."""
 
     key = "person"
-    title = N_("Person")
+    title = N_("Client")
 
     def __init__(self, opened: OpenVault, case_id: uuid.UUID, parent: QWidget | None = None):
         super().__init__(opened, case_id, parent)

@@ -124,11 +124,16 @@ class ReferralsTab(CaseSection):
         if dialog_class is None:
             return None
         dialog = dialog_class(self.opened, self.case_id, self)
-        dialog.finished.connect(lambda _result: self.reload_requested.emit())
-        dialog.finished.connect(dialog.deleteLater)
+        dialog.finished.connect(lambda _result: self._dialog_closed(dialog))
         self.dialog = dialog
         dialog.open()
         return dialog
+
+    def _dialog_closed(self, dialog: QDialog) -> None:
+        if self.dialog is dialog:
+            self.dialog = None
+        dialog.deleteLater()
+        self.reload_requested.emit()
 
     def show_snapshot(self, snapshot: CaseSnapshot, *, keep_edits: bool) -> list[str]:
         self.snapshot = snapshot

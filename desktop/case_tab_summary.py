@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
+import shiboken6
 from babel.dates import format_date
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -23,7 +24,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QScrollArea,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -51,6 +52,7 @@ def _value_label(parent: QWidget, name: str) -> QLabel:
     label.setObjectName(name)
     label.setWordWrap(True)
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    label.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
     return label
 
 
@@ -116,19 +118,15 @@ class SummaryTab(CaseSection):
             dates.addRow(self.captions[name], self.values[name])
 
         columns = QHBoxLayout()
-        columns.addWidget(self.work_box, 3)
+        columns.addWidget(self.work_box, 3, Qt.AlignmentFlag.AlignTop)
         columns.addWidget(self.dates_box, 2, Qt.AlignmentFlag.AlignTop)
         box = QVBoxLayout(inner)
+        box.setContentsMargins(0, 0, 0, 0)
         box.addLayout(status_row)
         box.addLayout(columns)
         box.addStretch(1)
-        scroll = QScrollArea(self)
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        scroll.setWidget(inner)
         outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(scroll)
+        outer.addWidget(inner)
         self.retranslate()
 
     # --- showing --------------------------------------------------------------------------
@@ -172,7 +170,7 @@ class SummaryTab(CaseSection):
             consents.append(_("referrals to institutions"))
         if case.consent_stats:
             consents.append(_("statistics"))
-        values["consents"].setText(", ".join(consents) if consents else _("none recorded"))
+        values["consents"].setText("\n".join(consents) if consents else _("none recorded"))
         values["opened_on"].setText(show_date(case.opened_on))
         for name in ("entry_date", "contract_end_date", "closed_on"):
             values[name].setText(show_date(getattr(case, name)) or "—")
@@ -212,7 +210,7 @@ class SummaryTab(CaseSection):
             self.captions[name].setText(text)
         self.fields.retranslate()
         self._show_read_only()
-        if self.dialog is not None and self.dialog.isVisible():
+        if self.dialog is not None and shiboken6.isValid(self.dialog):
             self.dialog.retranslate()
 
     # --- status ---------------------------------------------------------------------------
@@ -227,10 +225,15 @@ class SummaryTab(CaseSection):
             target=target, parent=self,
         )  # fmt: skip
         dialog.accepted.connect(self.reload_requested)
-        dialog.finished.connect(dialog.deleteLater)
+        dialog.finished.connect(lambda _result: self._dialog_closed(dialog))
         self.dialog = dialog
         dialog.open()
         return dialog
+
+    def _dialog_closed(self, dialog: StatusDialog) -> None:
+        if self.dialog is dialog:
+            self.dialog = None
+        dialog.deleteLater()
 
     # --- unsaved work ---------------------------------------------------------------------
 

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from desktop.case_fields import ChoiceField
 from desktop.case_section import CaseSection, SaveRun, SaveStep
+from desktop.form_editors import DATE_FORMAT
 from desktop.row_table_model import RowTableModel, record_table_view, restore_columns, save_columns
 from desktop.settings_general import run_for
 from desktop.settings_users import local_time
@@ -122,6 +123,7 @@ class TimelineTab(CaseSection):
         self.when = QDateTimeEdit(composer)
         self.when.setObjectName("event_when")
         self.when.setCalendarPopup(True)
+        self.when.setDisplayFormat(DATE_FORMAT + " HH:mm")
         self.when.dateTimeChanged.connect(self._when_changed)
         self.text = QPlainTextEdit(composer)
         self.text.setObjectName("event_text")

@@ -167,6 +167,9 @@ def build_parser() -> argparse.ArgumentParser:
     from desktop import cli_admin
 
     cli_admin.register(sub)
+    from desktop import cli_letter
+
+    cli_letter.register(sub)
     return parser
 
 

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QSizePolicy,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -157,7 +158,7 @@ class FollowUpsModel(RowTableModel):
         if column == self.COL_RULE:
             if rule is None:
                 return ""
-            return ("⚠ " if rule.review else "") + rule.source.citation()
+            return ("⚠ " if rule.review else "") + rule.source.short_citation()
         if column == self.COL_ASSIGNED:
             return row.assignee
         return ""
@@ -187,7 +188,7 @@ def rule_tooltip(rule: Rule, lang: str) -> str:
     if rule.note is not None:
         lines.append(rule.note.get(lang))
     if rule.review:
-        lines.append(_("⚠ This rule is flagged for review: check it against the current law."))
+        lines.append("⚠ " + _("This rule is flagged for review: check it against the current law."))
     return "\n".join(lines)
 
 
@@ -211,6 +212,7 @@ class FollowUpsView(QWidget):
 
         self.summary = QLabel(self)
         self.summary.setObjectName("follow_up_summary")
+        self.summary.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.mine_only = QCheckBox(self)
         self.mine_only.setObjectName("follow_ups_mine_only")
         self.mine_only.toggled.connect(lambda _on: self.refresh())
@@ -229,8 +231,7 @@ class FollowUpsView(QWidget):
         self.empty.hide()
 
         bar = QHBoxLayout()
-        bar.addWidget(self.summary)
-        bar.addStretch(1)
+        bar.addWidget(self.summary, 1)
         bar.addWidget(self.mine_only)
         bar.addWidget(self.open_button)
         bar.addWidget(self.done_button)

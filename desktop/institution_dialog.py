@@ -46,6 +46,8 @@ from translations import N_, _, current_language, ngettext
 COMMON_COUNTRIES = ("KG", "RU", "KZ", "TR", "KR", "AE", "GB", "DE", "US", "UZ", "TJ")
 # Babel's territory codes that are not countries.
 NOT_COUNTRIES = frozenset({"EU", "EZ", "UN", "QO", "ZZ", "XA", "XB"})
+# Names used in Kyrgyzstan where CLDR's differ ("Киргизия").
+COUNTRY_NAMES = {"ru": {"KG": "Кыргызстан"}}
 FIELD_LABELS = {
     "name_ky": N_("Name in Kyrgyz"),
     "name_ru": N_("Name in Russian"),
@@ -65,18 +67,19 @@ def country_name(code: str | None, language: str | None = None) -> str:
     """A country's name in the interface language (the code itself if Babel has none)."""
     if not code:
         return ""
-    territories = Locale.parse(language or current_language()).territories
-    return territories.get(code, code)
+    language = language or current_language()
+    own = COUNTRY_NAMES.get(language, {}).get(code)
+    return own or Locale.parse(language).territories.get(code, code)
 
 
 def country_choices(language: str | None = None) -> list[tuple[str, str]]:
     """(code, "Name (CODE)") for every country: the usual ones first, then by name."""
-    territories = Locale.parse(language or current_language()).territories
+    language = language or current_language()
+    territories = Locale.parse(language).territories
     codes = [c for c in territories if len(c) == 2 and c.isalpha() and c not in NOT_COUNTRIES]
-    rest = sorted((c for c in codes if c not in COMMON_COUNTRIES), key=lambda c: territories[c])
-    return [
-        (code, f"{territories.get(code, code)} ({code})") for code in (*COMMON_COUNTRIES, *rest)
-    ]
+    names = {code: country_name(code, language) for code in (*codes, *COMMON_COUNTRIES)}
+    rest = sorted((c for c in codes if c not in COMMON_COUNTRIES), key=lambda c: names[c])
+    return [(code, f"{names[code]} ({code})") for code in (*COMMON_COUNTRIES, *rest)]
 
 
 def field_value_text(field: str, value: Any) -> str:
@@ -202,7 +205,10 @@ class InstitutionDialog(ServiceDialog):
     def _intro_text(self) -> str:
         row = self.institution
         lines = [
-            _("Enter the name in at least one language; letters use the language chosen for them.")
+            _(
+                "Enter the name in at least one language. A letter uses the name in its "
+                "own language when there is one."
+            )
         ]
         if row is not None and row.shipped:
             lines.append(
@@ -293,6 +299,8 @@ class ShippedListDialog(QDialog):
         layout.addWidget(self.tree, 1)
         layout.addWidget(self.buttons)
         self.retranslate()
+        if self.tree.isHidden():  # nothing to list: a short message
+            self.resize(480, self.sizeHint().height())
 
     def summary(self, plan: ShippedSync) -> str:
         """One sentence on what the plan adds and refreshes."""
@@ -345,6 +353,7 @@ class ShippedListDialog(QDialog):
             group.setExpanded(True)
         self.tree.header().resizeSection(0, 300)
         self.tree.header().resizeSection(1, 130)
+        self.tree.setVisible(self.tree.topLevelItemCount() > 0)
 
     @staticmethod
     def _change(change: FieldChange, lang: str) -> tuple[str, str, str]:

@@ -48,10 +48,10 @@ from translations import N_, _, current_language, ngettext
 Index = QModelIndex | QPersistentModelIndex
 HEADER_KEY = "institutions_view/header"
 HEADERS = (
-    N_("Name"), N_("Kind"), N_("Country"), N_("City"), N_("Phone"), N_("E-mail"),
+    N_("Institution"), N_("Kind"), N_("Country"), N_("City"), N_("Phone"), N_("E-mail"),
     N_("Source"),
 )  # fmt: skip
-DEFAULT_WIDTHS = (380, 190, 120, 120, 140, 170)
+DEFAULT_WIDTHS = (360, 170, 110, 110, 130, 160)
 InstitutionIdRole = Qt.ItemDataRole.UserRole + 1
 SortRole = Qt.ItemDataRole.UserRole + 2
 INACTIVE_COLOR = QColor("#8a8a8a")
@@ -188,6 +188,10 @@ class InstitutionsView(QWidget):
         self.state.setObjectName("institution_state_filter")
         for combo in (self.kind, self.country, self.state):
             combo.currentIndexChanged.connect(self._filter)
+            combo.setMinimumContentsLength(10)
+            combo.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+            )
         self.count_label = QLabel(self)
         self.count_label.setObjectName("institution_count")
         self.status = QLabel(self)
@@ -223,11 +227,11 @@ class InstitutionsView(QWidget):
         buttons.addWidget(self.edit_button)
         buttons.addWidget(self.active_button)
         buttons.addStretch(1)
-        buttons.addWidget(self.shipped_button)
         buttons.addWidget(self.refresh_button)
         counts = QHBoxLayout()
         counts.addWidget(self.count_label)
         counts.addWidget(self.status, 1)
+        counts.addWidget(self.shipped_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 0, 0)
         layout.addLayout(filters)

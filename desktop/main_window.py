@@ -43,14 +43,16 @@ from PySide6.QtWidgets import (
 from desktop.case_list_view import CaseListView
 from desktop.case_tabs import CaseTabs
 from desktop.case_workspace import CaseWorkspace
-from desktop.intake_dialog import IntakeDialog
+from desktop.follow_ups_view import FollowUpsView
 from desktop.i18n import LANGUAGE_NAMES, InterfaceLanguage
 from desktop.institutions_view import InstitutionsView
+from desktop.intake_dialog import IntakeDialog
 from desktop.lock import LockController
 from desktop.people_view import PeopleView
 from desktop.referrals_view import ReferralsView
 from desktop.settings_view import SettingsView
 from desktop.startup import server_description
+from desktop.statistics_view import StatisticsView
 from models.settings import get_setting
 from models.tables import User
 from models.vault import OpenVault
@@ -80,7 +82,9 @@ class ViewEntry:
 VIEWS: tuple[ViewEntry, ...] = (
     ViewEntry("cases", N_("Cases"), lambda opened: CaseListView(opened.db, opened.actor)),
     ViewEntry("people", N_("People"), PeopleView),
+    ViewEntry("follow_ups", N_("Follow-ups"), FollowUpsView),
     ViewEntry("referrals", N_("Referrals"), ReferralsView),
+    ViewEntry("statistics", N_("Statistics"), StatisticsView),
     ViewEntry("institutions", N_("Institutions"), InstitutionsView),
     ViewEntry("settings", N_("Settings"), SettingsView),
 )
@@ -131,6 +135,7 @@ class MainWindow(QMainWindow):
         self.nav.setObjectName("navigation")
         self.nav.setMinimumWidth(140)
         self.nav.setStyleSheet("QListWidget#navigation::item { padding: 6px 8px; }")
+        self.nav.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.stack = QStackedWidget(self)
         self.views: dict[str, QWidget] = {}
         for entry in VIEWS:
@@ -286,7 +291,7 @@ class MainWindow(QMainWindow):
         self.file_menu.setTitle(_("&File"))
         self.new_case_action.setText(_("&New case…"))
         self.save_action.setText(_("&Save the case"))
-        self.close_case_action.setText(_("&Close the case"))
+        self.close_case_action.setText(_("&Close the case tab"))
         self.search_action.setText(_("&Find…"))
         self.setup_action.setText(_("&Set up your organisation…"))
         self.setup_button.setText(_("Set up your organisation…"))
@@ -301,6 +306,7 @@ class MainWindow(QMainWindow):
         for row in range(self.nav.count()):
             item = self.nav.item(row)
             item.setText(_(titles[item.data(Qt.ItemDataRole.UserRole)]))
+        self._fit_navigation()
         if self.demo:
             from models.demo import DEMO_PASSWORD, DEMO_USERNAME
 
@@ -315,11 +321,17 @@ class MainWindow(QMainWindow):
         for view in self.views.values():
             view.retranslate()
         self.case_tabs.retranslate()
+        self._title_home()
         self._update_case_actions()
         if self.intake is not None:
             self.intake.retranslate()
         if self.search_dialog is not None and hasattr(self.search_dialog, "retranslate"):
             self.search_dialog.retranslate()
+
+    def _fit_navigation(self) -> None:
+        """Make the navigation wide enough for its longest title in this language."""
+        padding = 2 * self.nav.frameWidth() + 28
+        self.nav.setMinimumWidth(max(140, self.nav.sizeHintForColumn(0) + padding))
 
     def _retranslate_status(self) -> None:
         db = self.opened.db
@@ -327,19 +339,15 @@ class MainWindow(QMainWindow):
             self.database_label.setText(server_description(db.engine.url))
         else:
             self.database_label.setText(_("Encrypted file: {path}").format(path=db.path))
+        self.database_label.setToolTip(self.database_label.text())
         role = default_vocabularies()["role"].label(self.opened.actor.role, current_language())
         self.user_label.setText(
             _("Signed in: {name} ({role})").format(name=self.user_name, role=role)
         )
         self.kind_label.setText(_("Demo data") if self.demo else _("Real data"))
         minutes = max(1, self.lock_controller.idle.timeout_ms // 60_000)
-        self.lock_label.setText(
-            ngettext(
-                "Unlocked; locks after {count} minute idle (Ctrl+L now)",
-                "Unlocked; locks after {count} minutes idle (Ctrl+L now)",
-                minutes,
-            ).format(count=minutes)
-        )
+        self.lock_label.setText(_("Locks after {minutes} min idle").format(minutes=minutes))
+        self.lock_label.setToolTip(_("Lock now: Ctrl+L"))
         if self.opened.upgrade_copy is not None:
             self.upgrade_label.setText(
                 _("The database was upgraded. A copy from before the upgrade is at {path}").format(

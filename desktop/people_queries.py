@@ -11,6 +11,7 @@ the Latin spelling, or digits of a phone number. No Qt here.
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -31,6 +32,7 @@ SORT_OBLAST = "oblast"
 SORT_CASES = "cases"
 SORTS = (SORT_NAME, SORT_LATIN, SORT_SEX, SORT_BIRTH_YEAR, SORT_OBLAST, SORT_CASES)
 MIN_PHONE_DIGITS = 3
+PHONE_TEXT = re.compile(r"[\d\s+()\-]+")
 MASK = "•••"
 SHOWN_DIGITS = 4
 
@@ -102,7 +104,13 @@ def _spellings(word: str) -> list[str]:
 
 
 def text_conditions(text: str) -> list[ColumnElement[bool]]:
-    """Each word typed must match a name's start, part of the Latin spelling, or a phone."""
+    """Each word typed must match a name's start, part of the Latin spelling, or a phone.
+
+    Text of digits alone (with spaces, dashes, brackets or "+") is one phone number.
+    """
+    digits = "".join(ch for ch in text if ch.isdigit())
+    if PHONE_TEXT.fullmatch(text.strip()) and len(digits) >= MIN_PHONE_DIGITS:
+        return [cast(Person.phones, String).contains(digits, autoescape=True)]
     conditions = []
     for word in text.split():
         alternatives: list[ColumnElement[bool]] = []
@@ -127,10 +135,12 @@ def people_conditions(query: PeopleQuery) -> list[ColumnElement[bool]]:
     return where + text_conditions(query.text)
 
 
-def _blank_last(column: Any, blank: Any) -> list[ColumnElement]:
-    """Keys that order a nullable column with its empty values after the others."""
+def _blank_last(column: Any, blank: Any, descending: bool) -> list[ColumnElement]:
+    """Keys that order a nullable column with its empty values after the others, in
+    either direction."""
     missing = or_(column.is_(None), column == blank)
-    return [case((missing, 1), else_=0), func.coalesce(column, blank)]
+    last, first = (0, 1) if descending else (1, 0)
+    return [case((missing, last), else_=first), func.coalesce(column, blank)]
 
 
 def _sort_keys(query: PeopleQuery) -> list[ColumnElement]:
@@ -139,13 +149,13 @@ def _sort_keys(query: PeopleQuery) -> list[ColumnElement]:
     if query.sort == SORT_NAME:
         keys: list[ColumnElement] = name
     elif query.sort == SORT_LATIN:
-        keys = [*_blank_last(Person.latin_name, ""), *name]
+        keys = [*_blank_last(Person.latin_name, "", query.descending), *name]
     elif query.sort == SORT_SEX:
         keys = [Person.sex, *name]
     elif query.sort == SORT_BIRTH_YEAR:
-        keys = [*_blank_last(Person.birth_year, 0), *name]
+        keys = [*_blank_last(Person.birth_year, 0, query.descending), *name]
     elif query.sort == SORT_OBLAST:
-        keys = [*_blank_last(Person.oblast, ""), *name]
+        keys = [*_blank_last(Person.oblast, "", query.descending), *name]
     elif query.sort == SORT_CASES:
         keys = [case_count_column(query.viewer), *name]
     else:

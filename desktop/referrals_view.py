@@ -49,6 +49,10 @@ HEADER_KEY = "referrals_view/header"
 DEFAULT_WIDTHS = (130, 130, 380, 160, 110)
 
 
+def _uuid(value: object) -> uuid.UUID | None:
+    return uuid.UUID(str(value)) if value else None
+
+
 class ReferralsView(QWidget):
     """All referrals with filters and actions; emits `open_case_requested(case uuid)`."""
 
@@ -74,15 +78,19 @@ class ReferralsView(QWidget):
         header.setSortIndicatorShown(True)
         header.setSortIndicator(-1, Qt.SortOrder.DescendingOrder)  # newest first
         header.sortIndicatorChanged.connect(self.model.sort_by)
-        self.table.doubleClicked.connect(lambda _index: self.open_case())
-        self.table.activated.connect(lambda _index: self.open_case())
+        self.table.doubleClicked.connect(self._activated)
+        self.table.activated.connect(self._activated)
         self.table.selectionModel().selectionChanged.connect(self._enable)
 
         self.status_filter = QComboBox(self)
         self.status_filter.setObjectName("referral_status_filter")
+        self.status_filter.setMinimumContentsLength(12)
+        self.status_filter.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
         self.institution_filter = QComboBox(self)
         self.institution_filter.setObjectName("referral_institution_filter")
-        self.institution_filter.setMinimumContentsLength(30)
+        self.institution_filter.setMinimumContentsLength(16)
         self.institution_filter.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
         )
@@ -126,13 +134,13 @@ class ReferralsView(QWidget):
         counts = QHBoxLayout()
         counts.addWidget(self.count_label)
         counts.addWidget(self.overdue_label)
+        counts.addWidget(self.no_response_button)
         counts.addWidget(self.message, 1)
         buttons = QHBoxLayout()
         buttons.addWidget(self.status_button)
         buttons.addWidget(self.letter_button)
         buttons.addWidget(self.case_button)
         buttons.addStretch(1)
-        buttons.addWidget(self.no_response_button)
         buttons.addWidget(self.refresh_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 0, 0)
@@ -160,8 +168,8 @@ class ReferralsView(QWidget):
         for code, label in default_vocabularies()["referral_status"].choices(current_language()):
             self.status_filter.addItem(label, code)
         self.institution_filter.addItem(_("All institutions"), None)
-        for institution_id, name in self._institutions:
-            self.institution_filter.addItem(name, institution_id)
+        for institution_id, name in self._institutions:  # QVariant compares text, not UUIDs
+            self.institution_filter.addItem(name, str(institution_id))
         for combo, value in ((self.status_filter, status), (self.institution_filter, institution)):
             combo.setCurrentIndex(max(combo.findData(value), 0))
             combo.blockSignals(False)
@@ -183,7 +191,7 @@ class ReferralsView(QWidget):
         """The filters as chosen now, in the list's current order."""
         return replace(
             self.model.query, status=self.status_filter.currentData(),
-            institution_id=self.institution_filter.currentData(),
+            institution_id=_uuid(self.institution_filter.currentData()),
             overdue=self.overdue_filter.isChecked(),
         )  # fmt: skip
 
@@ -376,6 +384,11 @@ class ReferralsView(QWidget):
     def open_case(self) -> None:
         """Ask the window to open the selected referral's case."""
         row = self.selected()
+        if row is not None:
+            self.open_case_requested.emit(row.case_id)
+
+    def _activated(self, index) -> None:
+        row = index.data(ReferralRole)
         if row is not None:
             self.open_case_requested.emit(row.case_id)
 

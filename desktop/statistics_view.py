@@ -13,8 +13,10 @@ roles see a message that statistics are for coordinators.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from datetime import date
+from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -54,17 +56,18 @@ from models.permissions import has
 from models.settings import get_setting
 from models.stats_types import Cell, KeyFigure, Period, StatsReport, StatTable
 from models.vault import OpenVault
-from reports import charts, stats_tables
+from reports import charts
 from reports.fonts import FONT_DIR
 from reports.narrative import DocumentWords, key_findings
 from reports.summary_pdf import ROW_HEADERS, render_summary
 from translations import LANGUAGES, N_, _, current_language
 
 STATE = "statistics_view/"
-DEFAULT_K = 5
-MIN_K = 2
-MAX_K = 50
-K_SETTING = "statistics_k"
+SVG_SCALE = 1.35  # the charts are drawn in points; shown a little larger on screen
+CHART_BOX_STYLE = (
+    "QFrame { background: white; border: 1px solid #d5dbe0; }"
+    " QLabel { border: none; } QLabel#chart_note { color: #5f6b75; font-style: italic; }"
+)
 KINDS = (("month", N_("Month")), ("quarter", N_("Quarter")), ("year", N_("Year")))
 EXPORTS = (("pdf", N_("PDF"), N_("PDF document (*.pdf)")),
            ("csv", N_("CSV"), N_("CSV tables (*.csv)")),
@@ -87,9 +90,9 @@ def load_chart_fonts() -> None:
 
 
 def default_period(today: date) -> tuple[str, int, int]:
-    """The last full month before `today`: (kind, year, month or quarter number)."""
-    year, month = (today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12)
-    return "month", year, month
+    """The last full month before `today`: (kind, year, month)."""
+    period = stats.last_complete_month(today)
+    return "month", period.start.year, period.start.month
 
 
 def make_period(kind: str, year: int, part: int) -> Period:
@@ -232,8 +235,8 @@ class StatisticsView(QWidget):
         self.part.setObjectName("period_part")
         self.k = QSpinBox(self)
         self.k.setObjectName("k_threshold")
-        self.k.setRange(MIN_K, MAX_K)
-        self.k.setValue(self._default_k())
+        self.k.setRange(stats.MIN_K, stats.MAX_K)
+        self.k.setValue(stats.DEFAULT_K)
         self.language = QComboBox(self)
         self.language.setObjectName("document_language")
         for code in LANGUAGES:
@@ -318,12 +321,6 @@ class StatisticsView(QWidget):
         area.setWidget(inner)
         return area, layout
 
-    def _default_k(self) -> int:
-        """k from the organisation's settings, if it keeps one; else 5."""
-        with self.opened.db.read() as session:
-            value = get_setting(session, K_SETTING)
-        return value if isinstance(value, int) and MIN_K <= value <= MAX_K else DEFAULT_K
-
     def _fill_parts(self, selected: int) -> None:
         kind = self.kind.currentData()
         self.part.clear()
@@ -363,8 +360,9 @@ class StatisticsView(QWidget):
         self.k.setToolTip(
             _("The smallest count that is published. Counts from 1 to k−1 are hidden and "
               "shown as “<k”, so that nobody can be recognised from a small number. k cannot "
-              "be below 2: with k = 1 nothing would be hidden. 5 is usual for reports to a "
-              "ministry; larger values protect more but hide more.")
+              "be below {low}: with k = 2, “<2” would always mean exactly 1 and hide nothing. "
+              "5 is usual for reports to a ministry; larger values protect more but hide "
+              "more.").format(low=stats.MIN_K)
         )  # fmt: skip
         self.language.setToolTip(
             _("The language of the charts, the PDF and the exported tables. It does not "
@@ -382,8 +380,9 @@ class StatisticsView(QWidget):
             if self.report is None:
                 text = _("Choose a period and press Compute.")
             else:
-                text = _("{period}, k = {k}, language: {language}. Only published numbers are shown.")
-                text = text.format(
+                text = _(
+                    "{period}, k = {k}, language: {language}. Only published numbers are shown."
+                ).format(
                     period=DocumentWords(current_language()).period(self.report.period),
                     k=self.report.k, language=LANGUAGE_NAMES[self.report_language],
                 )  # fmt: skip
@@ -409,6 +408,11 @@ class StatisticsView(QWidget):
         def work(report_progress: Report) -> tuple[StatsReport, dict[str, bytes]]:
             report_progress(0, 2)
             report = stats.compute_report(db=db, actor=actor, period=period, k=k)
+            with db.read() as session:
+                if get_setting(session, "demo"):  # invented data must say so on every page
+                    report = dataclasses.replace(report, extra={**report.extra, "demo": True})
+            stats.record_export(db=db, actor=actor, report=report, fmt="screen", target=None,
+                                language=language)  # fmt: skip
             report_progress(1, 2)
             made = charts.report_charts(report, language=language, width=width)
             svgs = {key: charts.to_svg(c.drawing, title=c.title) for key, c in made.items()}
@@ -451,20 +455,29 @@ class StatisticsView(QWidget):
         self.chart_widgets = {}
         made = charts.report_charts(report, language=self.report_language)
         for key, svg in self.chart_svgs.items():
-            title = QLabel(f"<b>{made[key].title}</b>" if key in made else key, self)
-            widget = QSvgWidget(self)
+            chart = made.get(key)
+            box = QFrame(self)
+            box.setObjectName(f"chart_box_{key}")
+            box.setStyleSheet(CHART_BOX_STYLE)
+            widget = QSvgWidget(box)
             widget.setObjectName(f"chart_{key}")
             widget.load(svg)
             size = widget.renderer().defaultSize()
-            widget.setFixedSize(QSize(int(size.width() * 1.35), int(size.height() * 1.35)))
-            self.chart_widgets[key] = widget
-            self.chart_layout.insertWidget(self.chart_layout.count() - 1, title)
-            self.chart_layout.insertWidget(self.chart_layout.count() - 1, widget)
-            if key in made and made[key].note:
-                note = QLabel(made[key].note, self)
+            widget.setFixedSize(
+                QSize(int(size.width() * SVG_SCALE), int(size.height() * SVG_SCALE))
+            )
+            title = QLabel(f"<b>{escape(chart.title if chart else key)}</b>", box)
+            box_layout = QVBoxLayout(box)
+            box_layout.addWidget(title)
+            box_layout.addWidget(widget)
+            if chart is not None and chart.note:
+                note = QLabel(chart.note, box)
+                note.setObjectName("chart_note")
                 note.setWordWrap(True)
-                note.setStyleSheet("color: #5f6b75; font-style: italic;")
-                self.chart_layout.insertWidget(self.chart_layout.count() - 1, note)
+                box_layout.addWidget(note)
+            box.setMaximumWidth(widget.width() + 24)
+            self.chart_widgets[key] = widget
+            self.chart_layout.insertWidget(self.chart_layout.count() - 1, box)
         _clear(self.table_layout)
         self.table_views = {}
         for table in report.tables:
@@ -521,7 +534,8 @@ class StatisticsView(QWidget):
             write_file(path, data)
             report_progress(2, 3)
             try:
-                stats.record_export(db=db, actor=actor, report=report, fmt=fmt, target=str(path))
+                stats.record_export(db=db, actor=actor, report=report, fmt=fmt, target=path,
+                                    language=language)  # fmt: skip
             except BaseException:
                 path.unlink(missing_ok=True)  # not audited: not exported
                 raise
@@ -558,7 +572,7 @@ class StatisticsView(QWidget):
         part = _int(settings.value(STATE + "part"))
         self._fill_parts(part or 1)
         k = _int(settings.value(STATE + "k"))
-        if k is not None and MIN_K <= k <= MAX_K:
+        if k is not None and stats.MIN_K <= k <= stats.MAX_K:
             self.k.setValue(k)
         language = settings.value(STATE + "language")
         if language in LANGUAGES:
@@ -572,6 +586,8 @@ def export_bytes(report: StatsReport, fmt: str, language: str) -> bytes:
     """The file contents of an export of `report` in `fmt` ("pdf", "csv", "xlsx", "json")."""
     if fmt == "pdf":
         return render_summary(report, language=language)
+    from reports import stats_tables  # written alongside; imported when a table is exported
+
     if fmt == "csv":
         return stats_tables.to_csv(report, language=language)
     if fmt == "xlsx":

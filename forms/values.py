@@ -125,16 +125,18 @@ def applicable_fields(
     """
     context = context or {}
     categories = form_categories(form, values, context)
-    shown: list[FieldDef] = []
-    visible: dict[str, Any] = {}
-    for section in form.sections:
-        if not condition_holds(section.when, values, categories):
-            continue
-        for fdef in section.fields:
-            if condition_holds(fdef.when, visible, categories):
-                shown.append(fdef)
-                visible[fdef.key] = values.get(fdef.key)
-    return shown
+    shown = [
+        fdef
+        for section in form.sections
+        if condition_holds(section.when, values, categories)
+        for fdef in section.fields
+    ]
+    while True:  # drop fields whose condition fails, until what is left is stable
+        visible = {f.key: values.get(f.key) for f in shown}
+        kept = [f for f in shown if condition_holds(f.when, visible, categories)]
+        if len(kept) == len(shown):
+            return kept
+        shown = kept
 
 
 # --- cleaning ------------------------------------------------------------------------------

@@ -89,12 +89,17 @@ class Source(_Strict):
     """Where a rule comes from: the law as cited, the article, a link where known."""
 
     law: Label
+    short: Label | None = None  # e.g. "115-ФЗ, ст. 13 п. 8", for narrow columns
     article: Label | None = None
     url: Annotated[str, StringConstraints(pattern=r"^https?://\S+$")] | None = None
 
     def citation(self) -> str:
         """The law and article on one line."""
         return f"{self.law}, {self.article}" if self.article else self.law
+
+    def short_citation(self) -> str:
+        """A short form of the citation (the full one when none is given)."""
+        return self.short or self.citation()
 
 
 class RuleCondition(_Strict):

@@ -3,8 +3,9 @@
 Templates live in `resources/letters/`: `index.yaml` says which institution kinds and case
 categories each template suits and which facts it needs or suggests; `<lang>/<name>.yaml`
 holds its wording in ky, ru and en (title, subject, salutation, paragraphs, the line
-before the list of services, closing), and `<lang>/common.yaml` the words every letter in
-that language shares (number and date lines, page numbers, fact labels, consent statement).
+before the list of services, optionally its own heading of the facts, closing), and
+`<lang>/common.yaml` the words every letter in that language shares (number and date
+lines, page numbers, fact labels, consent statement).
 Texts use named placeholders such as `{employer}` or `{reason}`; a paragraph may be given
 as `{when: <fact>, text: …}` to appear only when that fact is disclosed.
 
@@ -50,7 +51,9 @@ COMMON_LABELS = (
     "closing",
     "executor",
 )
-TEXT_KEYS = ("title", "subject", "salutation", "paragraphs", "services_intro", "closing")
+TEXT_KEYS = (
+    "title", "subject", "salutation", "paragraphs", "services_intro", "facts_heading", "closing",
+)  # fmt: skip
 
 
 class LetterTemplateError(KomokError):
@@ -95,6 +98,7 @@ class LetterText:
     paragraphs: tuple[Paragraph, ...]
     services_intro: str
     closing: str
+    facts_heading: str = ""  # "" = the language's common heading
 
 
 @dataclass(frozen=True)
@@ -273,10 +277,11 @@ def _load_text(path: Path, name: str, lang: str) -> LetterText:
         paragraphs=tuple(paragraphs),
         services_intro=_text(path, data, "services_intro", empty=True),
         closing=_text(path, data, "closing", empty=True),
+        facts_heading=_text(path, data, "facts_heading", empty=True),
     )
     for part in (text.subject, text.salutation, *(p.text for p in text.paragraphs)):
         _check_placeholders(path, part)
-    for part in (text.title, text.services_intro, text.closing):
+    for part in (text.title, text.services_intro, text.closing, text.facts_heading):
         if placeholders_in(part):
             raise LetterTemplateError(
                 path, _("the title, closing and services line take no placeholders")
@@ -503,7 +508,7 @@ def compose_letter(data: LetterInput, library: LetterLibrary | None = None) -> L
         services=tuple(
             default_vocabularies()["assistance"].label(code, lang) for code in data.services
         ),
-        facts_heading=common.labels["facts_heading"],
+        facts_heading=text.facts_heading or common.labels["facts_heading"],
         facts=tuple((common.fact_labels[key], shown[key]) for key in disclosed),
         consent_statement=consent,
         closing=text.closing or common.labels["closing"],

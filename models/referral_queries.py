@@ -161,6 +161,31 @@ def count_overdue(session: Session, actor: Actor, today: date) -> int:
     return count_referrals(session, actor, ReferralFilter(overdue=True), today)
 
 
+def _page_keys(
+    session: Session,
+    actor: Actor,
+    query: ReferralFilter,
+    *,
+    today: date,
+    language: str,
+    after: tuple[Any, ...] | None,
+    limit: int,
+) -> list[tuple[Any, ...]]:
+    """The sort keys (referral id last) of the next page; joins only what the order and the
+    filters need, so the database sorts narrow rows."""
+    keys = _sort_keys(query.sort, language)
+    stmt = select(*keys).select_from(Referral)
+    if visible_cases(actor) or query.sort == SORT_CASE:
+        stmt = stmt.join(Case, Case.id == Referral.case_id)
+    if query.kind or query.sort == SORT_INSTITUTION:
+        stmt = stmt.join(Institution, Institution.id == Referral.institution_id)
+    stmt = stmt.where(*_conditions(actor, query, today))
+    if after is not None:
+        stmt = stmt.where(_after(keys, after, query.descending))
+    order = [k.desc() if query.descending else k.asc() for k in keys]
+    return [tuple(row) for row in session.execute(stmt.order_by(*order).limit(limit))]
+
+
 def fetch_referrals(
     session: Session,
     actor: Actor,
@@ -171,22 +196,26 @@ def fetch_referrals(
     after: tuple[Any, ...] | None = None,
     limit: int = 200,
 ) -> list[ReferralRow]:
-    """Up to `limit` referrals in the filter's order, starting after the row keyed `after`."""
-    keys = _sort_keys(query.sort, language)
+    """Up to `limit` referrals in the filter's order, starting after the row keyed `after`.
+
+    Two reads: the page's sort keys, then the page's rows with their case and institution.
+    """
+    page = _page_keys(
+        session, actor, query, today=today, language=language, after=after, limit=limit
+    )
+    if not page:
+        return []
+    key_of = {key[-1]: key for key in page}
     stmt = _joined(
         select(
             Referral.id, Referral.version, Referral.case_id, Case.number, Referral.institution_id,
             institution_name_column(language), Institution.kind, Referral.register_number,
             Referral.status, Referral.language, Referral.sent_on, Referral.response_due_on,
-            Referral.attachment_id, *keys,
+            Referral.attachment_id,
         ).select_from(Referral)
-    ).where(*_conditions(actor, query, today))  # fmt: skip
-    if after is not None:
-        stmt = stmt.where(_after(keys, after, query.descending))
-    order = [k.desc() if query.descending else k.asc() for k in keys]
-    rows = session.execute(stmt.order_by(*order).limit(limit)).all()
-    return [
-        ReferralRow(
+    ).where(Referral.id.in_(list(key_of)))  # fmt: skip
+    rows = {
+        r[0]: ReferralRow(
             id=r[0],
             version=r[1],
             case_id=r[2],
@@ -201,10 +230,11 @@ def fetch_referrals(
             response_due_on=r[11],
             has_letter=r[12] is not None,
             overdue=is_overdue(r[8], r[11], today),
-            key=tuple(r[13:]),
+            key=key_of[r[0]],
         )
-        for r in rows
-    ]
+        for r in session.execute(stmt)
+    }
+    return [rows[key[-1]] for key in page if key[-1] in rows]
 
 
 def list_referrals(

@@ -155,11 +155,20 @@ def institution_name(institution: Institution, language: str) -> str:
     return ""
 
 
+def _stems(text: str) -> set[str]:
+    return {word[:5] for word in re.findall(r"\w+", text.casefold()) if len(word) >= 4}
+
+
 def _addressee(institution: Institution, language: str) -> tuple[str, ...]:
-    """The addressee block: the organisation's addressee title (else the institution's
-    name in the letter's language), then its postal address."""
-    title = (institution.addressee_title or "").strip()
-    lines = title.splitlines() if title else [institution_name(institution, language)]
+    """The addressee block: the organisation's addressee title for the institution (e.g.
+    "To the Consul General"), the institution's name in the letter's language unless the
+    title already names it (in any grammatical case), then its postal address."""
+    title = [line.strip() for line in (institution.addressee_title or "").splitlines()]
+    lines = [line for line in title if line]
+    name = institution_name(institution, language)
+    stems = _stems(name)
+    if name and (not stems or len(stems & _stems(" ".join(lines))) < 0.6 * len(stems)):
+        lines.append(name)
     lines += (institution.address or "").splitlines()
     return tuple(line.strip() for line in lines if line.strip())
 

@@ -1,10 +1,10 @@
-"""What the search index holds for a person or a case, and how a typed query is read.
+"""What the search index holds for a client, and how a typed query is read.
 
 The index (`models.search_index`) keeps, per client, the phonetic keys of every word of
-their names (`models.translit`) and their phone numbers as digits, and per case its number
-in a few forms. `person_terms` and `case_terms` make those strings; `read_query` splits
-what someone typed into name words, digits and a case-number pattern. Pure functions,
-shared by the services, the demo loader and the migration that fills the index.
+their names (`models.translit`), their phone numbers as digits, and the numbers of their
+cases in two forms. `person_terms` and `numbers_terms` make those strings; `read_query`
+splits what someone typed into name words, digits and a case-number pattern. Pure
+functions, shared by the services, the demo loader and the migration that fills the index.
 """
 
 from __future__ import annotations
@@ -61,15 +61,24 @@ def phone_tokens(phones: Iterable[str]) -> list[str]:
 
 
 def case_terms(number: str) -> str:
-    """Number terms of a case "KG-2026-00042": "kg202600042 202600042 42"."""
+    """Number terms of a case "KG-2026-00042": its compact form and serial, "kg202600042 42"."""
     compact = _COMPACT.sub("", number.casefold())
-    tokens = [compact] if compact else []
     match = _NUMBER.match(number)
     if match and match.group(3):
-        year, serial = match.group(2), match.group(3)
-        tokens.append(year + serial)
-        tokens.append(str(int(serial)))
-    return " ".join(dict.fromkeys(tokens))
+        serial = str(int(match.group(3)))
+        if serial != compact:
+            return f"{compact} {serial}"
+    return compact
+
+
+def numbers_terms(numbers: Iterable[str]) -> str:
+    """Number terms of all of a client's cases (see `case_terms`)."""
+    tokens: list[str] = []
+    for number in numbers:
+        for token in case_terms(number).split():
+            if token not in tokens:
+                tokens.append(token)
+    return " ".join(tokens)
 
 
 @dataclass(frozen=True)
@@ -79,7 +88,8 @@ class Query:
     `names`: phonetic keys of the words with letters; `digits`: the digits when the whole
     text is a phone number or a serial (`international` when it began with + or 00);
     `number`: the compact case-number prefix when the text looks like a case number
-    ("KG-2026-00042", "kg 2026 42", "2026-00042").
+    ("KG-2026-00042" and "kg 2026 42" give "kg202600042"; "2026-00042" gives "202600042"
+    and `number_needs_prefix`, to be completed with the organisation's prefix).
     """
 
     text: str
@@ -87,6 +97,7 @@ class Query:
     digits: str = ""
     international: bool = False
     number: str = ""
+    number_needs_prefix: bool = False
 
     @property
     def empty(self) -> bool:
@@ -111,7 +122,8 @@ def read_query(text: str) -> Query:
         letters, year, serial = number.group(1) or "", number.group(2), number.group(3) or ""
         if serial and not serial.startswith("0") and len(serial) < 5:
             serial = serial.zfill(5)  # "KG-2026-42" is KG-2026-00042
-        return Query(text, number=_COMPACT.sub("", f"{letters}{year}{serial}".casefold()))
+        compact = _COMPACT.sub("", f"{letters}{year}{serial}".casefold())
+        return Query(text, number=compact, number_needs_prefix=not letters)
     bare = _PHONE_JUNK.sub("", text)
     if bare.isascii() and bare.isdigit():
         international = text.startswith("+") or bare.startswith("00")
@@ -120,4 +132,6 @@ def read_query(text: str) -> Query:
     return Query(text, names=tuple(name_tokens(text)))
 
 
-__all__ = ["Query", "case_terms", "person_terms", "phone_tokens", "read_query"]
+__all__ = [
+    "Query", "case_terms", "numbers_terms", "person_terms", "phone_tokens", "read_query",
+]  # fmt: skip

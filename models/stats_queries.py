@@ -39,6 +39,7 @@ from sqlalchemy import (
     extract,
     func,
     literal,
+    literal_column,
     or_,
     select,
     true,
@@ -145,6 +146,11 @@ def _json_codes(dialect: str, column, key: str):
     return func.json_each(column, f"$.{key}").table_valued("value")
 
 
+def _positions(n: int):
+    """GROUP BY 1, 2, …: an expression is computed once, not again for the grouping."""
+    return [literal_column(str(i)) for i in range(1, n + 1)]
+
+
 def _forced_labour_case():
     return exists().where(
         _cc.case_id == _c.id, _cc.code.in_(FORCED_LABOUR_CATEGORIES)
@@ -161,7 +167,7 @@ def period_queries(dialect: str, period: Period, vocab: Vocabularies) -> dict[st
         select(_p.sex, band.label("band"), _p.oblast, func.count())
         .select_from(Case.__table__.join(Person.__table__, _p.id == _c.person_id))
         .where(_opened_in(period))
-        .group_by(_p.sex, band, _p.oblast)
+        .group_by(*_positions(3))
     )
     places = (
         select(_c.destination_country, _c.destination_region, _c.sector, func.count())
@@ -185,7 +191,7 @@ def period_queries(dialect: str, period: Period, vocab: Vocabularies) -> dict[st
         .select_from(Case.__table__)
         .join(ind, true())
         .where(_opened_in(period), _forced_labour_case())
-        .group_by(cast(ind.c.value, String))
+        .group_by(*_positions(1))
     )
     own = _json_codes(dialect, _c.details, "assistance")
     ref_services = _referral_services(dialect)
@@ -220,7 +226,7 @@ def period_queries(dialect: str, period: Period, vocab: Vocabularies) -> dict[st
     closed = (
         select(_c.closure_reason, days, func.count())
         .where(_consented(), _c.closed_on.between(period.start, period.end))
-        .group_by(_c.closure_reason, days)
+        .group_by(*_positions(2))
     )
     active = and_(
         _c.opened_on <= period.end, or_(_c.closed_on.is_(None), _c.closed_on >= period.start)

@@ -15,6 +15,11 @@ it a different value. `Linked.protect()` finds such an alternative for every pri
 — a *move*: +1/−1 on some hidden cells that keeps every relation and every bound — and
 hides the cheapest extra cells a move needs. The moves are returned as witnesses, so a
 test can check the proof without trusting the search.
+
+Very few cases can leave no move at all: four cases from four oblasts make four "<5"
+cells that add up to a "<5" total, so each must be 1. Then the small cells linked to it
+are *withheld* — shown as "…" instead of "<k", so a reader no longer knows they are below
+k — and protected the same way (their proof may only assume they are at least 1).
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ Key = Hashable
 INF = float("inf")
 SEARCH_BUDGET = 3000  # search nodes per attempt; more is tried before giving up
 QUICK_BUDGET = 400
+PATIENCE = 300  # search nodes spent looking for a cheaper move once one is found
 
 
 @dataclass(frozen=True)
@@ -33,8 +39,10 @@ class Protection:
     """Which cells are hidden, and why each primary cell cannot be recovered.
 
     `witness[key]` maps cells to +1/−1: adding it to the true counts gives different
-    counts that fit every published number, relation and bound, with `key` changed.
-    `withheld` cells (a last resort, zeros included) are hidden without a bound.
+    counts that fit every published number, relation and bound, with `key` changed; there
+    is one for every primary and every withheld cell. `withheld` cells are small counts
+    shown as "…" (a last resort, see the module docstring): a reader knows only that
+    they are at least 1.
     """
 
     primary: frozenset[Key]
@@ -127,7 +135,10 @@ class _Search:
             sorted(((index[key], c) for key, c in eq.items()), key=lambda t: self.cost[t[0]])
             for eq in problem.equations
         ]
-        self.ineqs = [[(index[key], c) for key, c in ineq.items()] for ineq in problem.inequalities]
+        self.ineqs = [
+            sorted(((index[key], c) for key, c in ineq.items()), key=lambda t: self.cost[t[0]])
+            for ineq in problem.inequalities
+        ]
         n = len(self.keys)
         self.eqs_of: list[list[tuple[int, int]]] = [[] for _ in range(n)]
         for e, eq in enumerate(self.eqs):
@@ -137,7 +148,7 @@ class _Search:
         for q, ineq in enumerate(self.ineqs):
             for i, _c in ineq:
                 self.ineqs_of[i].append(q)
-        # 0 published, 1 primary, 2 secondary, 3 withheld
+        # 0 published, 1 primary ("<k"), 2 secondary ("…", ≥ k), 3 withheld ("…", ≥ 1)
         self.state = [1 if 1 <= v < self.k else 0 for v in self.value]
 
     # bounds of a hidden cell as a reader of the report knows them
@@ -146,16 +157,16 @@ class _Search:
         if state == 1:
             return 1 <= v <= self.k - 1
         if state == 3:
-            return v >= 0
+            return v >= 1
         if state == 2 or (extend and self.value[i] > 0):
             return v >= self.k
         return False
 
     def run(self) -> Protection:
         witness: dict[Key, dict[Key, int]] = {}
-        primaries = [i for i, s in enumerate(self.state) if s == 1]
-        for x in primaries:
-            move = self._protect_one(x)
+        small = [i for i, s in enumerate(self.state) if s == 1]
+        for x in small:
+            move = self._protect_one(x) if self.state[x] == 1 else self._protect_withheld(x)
             if move is not None:
                 witness[self.keys[x]] = {self.keys[i]: d for i, d in move.items()}
         pick = {s: frozenset(self.keys[i] for i, st in enumerate(self.state) if st == s)
@@ -171,20 +182,39 @@ class _Search:
                     if self.state[i] == 0:
                         self.state[i] = 2
                 return move
-        # Last resort: hide everything related to x, zeros included, without bounds.
+        # Last resort: the small cells tied to x lose their "<k" (then x itself does).
         for i in self._component(x):
-            if self.state[i] in (0, 2):
+            if self.state[i] == 1 and i != x:
                 self.state[i] = 3
-        return self._best_move(x, extend=False, budget=SEARCH_BUDGET * 10)
+        for withhold_x in (False, True):
+            if withhold_x:
+                self.state[x] = 3
+            move = self._best_move(x, extend=True, budget=SEARCH_BUDGET * 10)
+            if move is not None:
+                for i in move:
+                    if self.state[i] == 0:
+                        self.state[i] = 2
+                return move
+        return None
+
+    def _protect_withheld(self, x: int) -> dict[int, int] | None:
+        """A move for a small cell already withheld by an earlier last resort."""
+        move = self._best_move(x, extend=True, budget=SEARCH_BUDGET * 10)
+        if move is not None:
+            for i in move:
+                if self.state[i] == 0:
+                    self.state[i] = 2
+        return move
 
     def _component(self, x: int) -> set[int]:
+        """The non-zero cells tied to x through relations among non-zero cells."""
         seen, todo = {x}, [x]
         while todo:
             i = todo.pop()
             linked = [j for e, _c in self.eqs_of[i] for j, _ in self.eqs[e]]
             linked += [j for q in self.ineqs_of[i] for j, _ in self.ineqs[q]]
             for j in linked:
-                if j not in seen:
+                if j not in seen and self.value[j] > 0:
                     seen.add(j)
                     todo.append(j)
         return seen
@@ -200,12 +230,13 @@ class _Search:
                 best = list(found)
         return best[1]
 
-    def inequalities_hold(self, move: Mapping[int, int]) -> bool:
-        touched = {q for i in move for q in self.ineqs_of[i]}
+    def broken_inequality(self, move: Mapping[int, int]) -> int | None:
+        """An inequality the move breaks (its index), or None."""
+        touched = sorted({q for i in move for q in self.ineqs_of[i]})
         for q in touched:
             if sum(c * (self.value[i] + move.get(i, 0)) for i, c in self.ineqs[q]) < 0:
-                return False
-        return True
+                return q
+        return None
 
 
 class _MoveSearch:
@@ -230,14 +261,22 @@ class _MoveSearch:
             return
         self.budget -= 1
         o = self.o
-        if not self.unbalanced:
-            if cost < self.best_cost and o.inequalities_hold(self.move):
-                self.best_cost, self.best = cost, dict(self.move)
-            return
-        e = min(self.unbalanced, key=lambda q: (len(o.eqs[q]), q))
-        want = -1 if self.residual[e] > 0 else 1
+        if self.unbalanced:
+            # Balance a relation: change one more of its cells the other way.
+            e = min(self.unbalanced, key=lambda q: (len(o.eqs[q]), q))
+            want = -1 if self.residual[e] > 0 else 1
+            members = o.eqs[e]
+        else:
+            q = o.broken_inequality(self.move)
+            if q is None:
+                if cost < self.best_cost:
+                    self.best_cost, self.best = cost, dict(self.move)
+                    self.budget = min(self.budget, PATIENCE)
+                return
+            # Repair an inequality: raise its sum by changing one more of its cells.
+            want, members = 1, o.ineqs[q]
         for hidden_pass in (True, False):
-            for i, c in o.eqs[e]:
+            for i, c in members:
                 if i in self.move or (o.state[i] != 0) != hidden_pass:
                     continue
                 step = want * c

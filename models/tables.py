@@ -295,7 +295,8 @@ class Counter(SQLModel, table=True):
 
 
 class SearchEntry(SQLModel, table=True):
-    """One row of the search index: a client's name and phone keys, or a case's number.
+    """The search index entry of a client: the keys of their names, their phone digits and
+    the numbers of their cases.
 
     Written in the same transaction as the person or case it describes (see
     `models.search_index`). On SQLite the FTS5 table `search_fts` indexes these columns
@@ -305,8 +306,9 @@ class SearchEntry(SQLModel, table=True):
     __tablename__ = "search_entries"
 
     id: int | None = Field(default=None, primary_key=True)
-    kind: str = Field(max_length=8)
-    entity_id: uuid.UUID = Field(unique=True, index=True)
+    person_id: uuid.UUID = Field(
+        sa_column_args=[ForeignKey("people.id", ondelete="CASCADE")], unique=True, index=True
+    )
     name_key: str = Field(default="", sa_type=Text)
     phone_key: str = Field(default="", sa_type=Text)
     number_key: str = Field(default="", sa_type=Text)

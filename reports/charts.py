@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
 from reportlab.graphics import renderSVG
-from reportlab.graphics.shapes import Drawing, Line, Rect, String
+from reportlab.graphics.shapes import Drawing, Group, Line, Rect, String
 from reportlab.lib.colors import Color, HexColor, white
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
@@ -39,7 +39,7 @@ MUTED = HexColor("#5f6b75")
 GRID = HexColor("#d5dbe0")
 BAR = HexColor("#1f5f8b")  # IOM-like blue
 BAR_LIGHT = HexColor("#8fb3cf")
-HATCH = HexColor("#9aa5ad")
+HATCH = HexColor("#c2cad0")
 SEX_COLOURS = {
     "male": HexColor("#1f5f8b"),
     "female": HexColor("#d9822b"),
@@ -52,7 +52,7 @@ FONT_SIZE = 7.5
 LABEL_SIZE = 7.5
 VALUE_SIZE = 7
 NOTE_SIZE = 6.5
-MAX_BARS = 12
+MAX_BARS = 24  # longer lists fold their smallest published rows into "All other"
 
 
 @dataclass(frozen=True)
@@ -117,6 +117,14 @@ def _wrap(text: str, room: float, size: float, font: str = FONT, lines: int = 2)
     return [_fit(item, room, size, font) for item in out] or [""]
 
 
+def _drawing(width: float, height: float) -> Drawing:
+    """An empty drawing whose default font is the embedded one (never Helvetica)."""
+    drawing = Drawing(width, height)
+    drawing.initialFontName = FONT
+    drawing.initialFontSize = FONT_SIZE
+    return drawing
+
+
 def _text(
     x: float, y: float, text: str, *, size: float = FONT_SIZE, font: str = FONT,
     colour: Color = INK, anchor: str = "start",
@@ -143,10 +151,13 @@ def _hatch(drawing: Drawing, x: float, y: float, w: float, h: float, step: float
 
 
 def _legend(drawing: Drawing, x: float, y: float, series: Sequence[Series]) -> None:
+    """A colour key (one group, apart from the bars)."""
+    legend = Group()
     for item in series:
-        drawing.add(Rect(x, y, 7, 7, fillColor=item.colour, strokeColor=None))
-        drawing.add(_text(x + 10, y + 0.5, item.name, size=LABEL_SIZE))
+        legend.add(Rect(x, y, 7, 7, fillColor=item.colour, strokeColor=None))
+        legend.add(_text(x + 10, y + 0.5, item.name, size=LABEL_SIZE))
         x += 10 + _width(item.name, LABEL_SIZE) + 14
+    drawing.add(legend)
 
 
 def _value_text(words: DocumentWords, bar: Bar, k: int) -> str:
@@ -172,7 +183,7 @@ def ranked_bars(
     top = max((b.cell.value or 0 for b in bars), default=0) or 1
     step = bar_height + gap
     height = max(len(bars), 1) * step + gap
-    drawing = Drawing(width, height)
+    drawing = _drawing(width, height)
     drawing.add(Line(x0, 0, x0, height, strokeColor=GRID, strokeWidth=0.6))
     for index, bar in enumerate(bars):
         y = height - (index + 1) * step
@@ -210,7 +221,7 @@ def grouped_bars(
     group_height = bar_height * len(series) + 5
     legend_height = 14
     height = len(groups) * group_height + legend_height + 2
-    drawing = Drawing(width, height)
+    drawing = _drawing(width, height)
     _legend(drawing, x0, height - 9, series)
     base = height - legend_height
     drawing.add(Line(x0, 0, x0, base, strokeColor=GRID, strokeWidth=0.6))
@@ -254,7 +265,7 @@ def pyramid(
     legend_height = 14
     step = bar_height + gap
     height = len(groups) * step + legend_height + gap
-    drawing = Drawing(width, height)
+    drawing = _drawing(width, height)
     drawing.add(_text(centre_left - 2, height - 9, left.name, size=LABEL_SIZE, anchor="end",
                       font=FONT_BOLD, colour=left.colour))  # fmt: skip
     drawing.add(_text(centre_right + 2, height - 9, right.name, size=LABEL_SIZE,
@@ -285,12 +296,15 @@ def pyramid(
 
 def columns(
     labels: Sequence[str], cells: Sequence[Cell], *, words: DocumentWords, k: int,
-    width: float, height: float = 130, highlight: int | None = None,
+    width: float, height: float = 130, highlight: Sequence[int] = (),
     sublabels: Sequence[str] = (),
 ) -> Drawing:  # fmt: skip
-    """Vertical columns over time (the 12-month trend); hidden months get no column."""
+    """Vertical columns over time (the 12-month trend); hidden months get no column.
+
+    Columns at the `highlight` positions (the report's own period) are darker.
+    """
     register_fonts()
-    drawing = Drawing(width, height)
+    drawing = _drawing(width, height)
     axis_room = 24 if sublabels else 14
     top_room = 12
     plot = height - axis_room - top_room
@@ -311,7 +325,7 @@ def columns(
                               font=FONT_ITALIC, colour=MUTED, anchor="middle"))  # fmt: skip
             continue
         bar = plot * cell.value / top
-        colour = BAR if highlight is None or index == highlight else BAR_LIGHT
+        colour = BAR if not highlight or index in highlight else BAR_LIGHT
         if bar > 0:
             drawing.add(Rect(centre - column / 2, axis_room, column, max(bar, 0.8),
                              fillColor=colour, strokeColor=None))  # fmt: skip
@@ -347,7 +361,7 @@ def oblast_map(
     register_fonts()
     unit = width / 4
     height = tile_height * 3
-    drawing = Drawing(width, height)
+    drawing = _drawing(width, height)
     values = [c.value for c in cells.values() if c.value is not None]
     top = max(values, default=0) or 1
     for code, (gx, gy, gw, gh) in OBLAST_TILES.items():
@@ -376,6 +390,19 @@ def oblast_map(
         if share:
             drawing.add(_text(x + 8 + _width(number, 12, FONT_BOLD), y + 5, share,
                               size=VALUE_SIZE, colour=ink))  # fmt: skip
+    return drawing
+
+
+def message(text: str, *, width: float) -> Drawing:
+    """A chart-sized note in place of a chart that has nothing to draw."""
+    register_fonts()
+    lines = _wrap(text, width - 20, LABEL_SIZE + 0.5, lines=3)
+    drawing = _drawing(width, 14 + 11 * len(lines))
+    drawing.add(Rect(0, 0, width, drawing.height, fillColor=HexColor("#f3f5f7"),
+                     strokeColor=GRID, strokeWidth=0.5))  # fmt: skip
+    for n, line in enumerate(lines):
+        drawing.add(_text(10, drawing.height - 14 - n * 11, line, size=LABEL_SIZE + 0.5,
+                          font=FONT_ITALIC, colour=MUTED))  # fmt: skip
     return drawing
 
 
@@ -413,6 +440,18 @@ def table_bars(
     return bars
 
 
+def folded_note(words: DocumentWords, report: StatsReport, table: StatTable) -> str:
+    """ "“Other” includes: …" for a table whose small categories the statistics folded."""
+    folded = report.extra.get("folded", {})
+    codes = folded.get(table.key, []) if isinstance(folded, Mapping) else []
+    if not codes:
+        return ""
+    labels = [words.label(table.row_vocab, code, in_sentence=True) for code in codes]
+    return words.t(N_("“Other” includes the small categories {items}.")).format(
+        items=words.join(labels)
+    )
+
+
 def hidden_note(words: DocumentWords, k: int, cells: Sequence[Cell]) -> str:
     """The note under a chart with hidden cells: what "<k" and "…" mean (or "")."""
     parts = []
@@ -433,6 +472,14 @@ def _table_cells(table: StatTable) -> list[Cell]:
     return [cell for row in table.cells for cell in row]
 
 
+# The order the charts appear in, in the PDF and on screen.
+CHART_ORDER = (
+    "trend", "category", "category_by_sex", "age_sex", "oblast", "destination_country",
+    "destination_region", "sector", "forced_labour_indicators", "referrals", "assistance",
+    "closed_by_reason",
+)  # fmt: skip
+
+
 def report_charts(report: StatsReport, *, language: str, width: float = 480) -> dict[str, Chart]:
     """Every chart of the summary for `report`, in `language`, keyed by a stable name."""
     words = DocumentWords(language)
@@ -441,6 +488,16 @@ def report_charts(report: StatsReport, *, language: str, width: float = 480) -> 
     out: dict[str, Chart] = {}
     new_cases = figure_value(report, "new_cases")
 
+    def add(key: str, title: str, drawing: Drawing, note: str, cells: Sequence[Cell]) -> None:
+        """Keep a chart; one with no published count above zero becomes a short note."""
+        if not any(cell.value for cell in cells):
+            if any(cell.value is None for cell in cells):
+                text = t(N_("Every count of this chart is hidden to protect small numbers."))
+            else:
+                text = t(N_("No cases to show for this period."))
+            drawing, note = message(text, width=width), ""
+        out[key] = Chart(key, t(title), drawing, note)
+
     if report.trend:
         labels = [words.short_month(p.period.start) for p in report.trend]
         years = [
@@ -448,13 +505,19 @@ def report_charts(report: StatsReport, *, language: str, width: float = 480) -> 
             for n, p in enumerate(report.trend)
         ]
         cells = [p.new_cases for p in report.trend]
-        highlight = next(
-            (n for n, p in enumerate(report.trend) if p.period.key == report.period.key), None
-        )
-        drawing = columns(labels, cells, words=words, k=k, width=width, highlight=highlight,
+        inside = [
+            n for n, p in enumerate(report.trend)
+            if report.period.start <= p.period.start <= report.period.end
+        ]  # fmt: skip
+        drawing = columns(labels, cells, words=words, k=k, width=width, highlight=inside,
                           sublabels=years)  # fmt: skip
-        out["trend"] = Chart("trend", t(N_("New cases by month, last 12 months")), drawing,
-                             hidden_note(words, k, cells))  # fmt: skip
+        add(
+            "trend",
+            N_("New cases by month, last 12 months"),
+            drawing,
+            hidden_note(words, k, cells),
+            cells,
+        )
 
     bar_charts = (
         ("category", "category_by_sex", N_("Problems: cases by problem"), new_cases,
@@ -468,7 +531,7 @@ def report_charts(report: StatsReport, *, language: str, width: float = 480) -> 
         ("referrals", "referrals_by_kind_outcome", N_("Referrals by kind of institution"),
          None, ""),
         ("closed_by_reason", "closed_by_reason", N_("Cases closed, by reason"), None, ""),
-        ("assistance", "assistance", N_("Assistance given"), None,
+        ("assistance", "assistance", N_("Assistance given"), new_cases,
          N_("A case can receive several kinds of assistance.")),
     )  # fmt: skip
     for key, table_key, title, base, note in bar_charts:
@@ -478,14 +541,13 @@ def report_charts(report: StatsReport, *, language: str, width: float = 480) -> 
         if base is None:
             base = total_of(table)
         bars = table_bars(table, words=words, base=base)
-        if not bars:
-            continue
         drawing = ranked_bars(bars, words=words, k=k, width=width)
         notes = [t(note)] if note else []
+        notes.append(folded_note(words, report, table))
         if any(b.label == t(N_("All other")) for b in bars):
             notes.append(t(N_("“All other” adds up the smaller categories listed in the table.")))
         notes.append(hidden_note(words, k, [b.cell for b in bars]))
-        out[key] = Chart(key, t(title), drawing, " ".join(n for n in notes if n))
+        add(key, title, drawing, " ".join(n for n in notes if n), [c for _r, c in row_cells(table)])
 
     table = find_table(report, "category_by_sex")
     if table is not None:
@@ -509,7 +571,7 @@ def report_charts(report: StatsReport, *, language: str, width: float = 480) -> 
         note = "; ".join(notes)
         note = " ".join(s for s in (note + "." if note else "",
                                     hidden_note(words, k, _table_cells(table))) if s)  # fmt: skip
-        out["age_sex"] = Chart("age_sex", t(N_("Clients by age and sex")), drawing, note)
+        add("age_sex", N_("Clients by age and sex"), drawing, note, [*left.cells, *right.cells])
 
     table = find_table(report, "oblast")
     if table is not None:
@@ -527,8 +589,8 @@ def report_charts(report: StatsReport, *, language: str, width: float = 480) -> 
             t(N_("Schematic map: tiles stand for oblasts and cities, not their borders.")),
             hidden_note(words, k, list(cells.values())),
         ) if s)  # fmt: skip
-        out["oblast"] = Chart("oblast", t(N_("Oblast of origin")), drawing, note)
-    return out
+        add("oblast", N_("Oblast of origin"), drawing, note, list(cells.values()))
+    return {key: out[key] for key in CHART_ORDER if key in out}
 
 
 def _category_by_sex(table: StatTable, *, words: DocumentWords, k: int, width: float,
@@ -570,12 +632,24 @@ _SVG_FONTS = (
 )  # fmt: skip
 
 
-def to_svg(drawing: Drawing, *, title: str = "") -> bytes:
-    """The drawing as a standalone SVG document (UTF-8), fonts named for any SVG viewer."""
+def to_svg(drawing: Drawing, *, title: str = "", background: str = "white") -> bytes:
+    """The drawing as a standalone SVG document (UTF-8), fonts named for any SVG viewer.
+
+    The page colour is painted behind the chart (viewers differ about transparency), and
+    the whole-drawing clip path is left out: Qt's SVG Tiny renderer does not know
+    `clipPath` and would paint its rectangle black over the chart.
+    """
     register_fonts()
     text = renderSVG.drawToString(drawing)
     for ours, theirs in _SVG_FONTS:
         text = text.replace(ours, theirs)
     text = re.sub(r"<title>.*?</title>", f"<title>{escape(title)}</title>", text, count=1)
-    text = re.sub(r"<desc>.*?</desc>", "<desc></desc>", text, count=1)
+    text = re.sub(r"<clipPath id=\"clip\">.*?</clipPath>", "", text, count=1, flags=re.S)
+    text = text.replace(' style="clip-path: url(#clip)"', "", 1)
+    paper = (
+        f'<rect x="0" y="0" width="{drawing.width}" height="{drawing.height}" '
+        f'fill="{escape(background)}"/>'
+    )
+    text = re.sub(r"<desc>.*?</desc>", "<desc></desc>" + (paper if background else ""), text,
+                  count=1)  # fmt: skip
     return text.encode("utf-8")

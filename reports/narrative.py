@@ -513,7 +513,11 @@ SECTION_WRITERS: dict[str, Callable[[DocumentWords, StatsReport], str]] = {
         w, r, "closed_by_reason", N_("The main reasons for closing cases were {items}.")
     ),
     "assistance": lambda w, r: _top_sentence(
-        w, r, "assistance", N_("The assistance given most often was {items}.")
+        w,
+        r,
+        "assistance",
+        N_("The assistance given most often was {items}."),
+        base_figure="new_cases",
     ),
 }
 

@@ -138,7 +138,7 @@ class ReferralLetterRenderer:
                 fontSize=9,
                 leading=11.5,
                 textColor=MUTED,
-                alignment=TA_JUSTIFY,
+                alignment=TA_LEFT,
                 spaceBefore=4 * mm,
             ),
             "closing": style("closing", spaceBefore=6 * mm),

@@ -20,6 +20,7 @@ DejaVu fonts (the base-14 PDF fonts cannot draw Cyrillic).
 from __future__ import annotations
 
 import io
+import math
 from collections.abc import Callable
 from functools import partial
 from xml.sax.saxutils import escape
@@ -47,7 +48,7 @@ from reportlab.platypus import (
 )
 
 from models.stats_types import KeyFigure, StatsReport, StatTable
-from reports.charts import Chart, hidden_note, report_charts
+from reports.charts import Chart, folded_note, hidden_note, report_charts
 from reports.fonts import FONT, FONT_BOLD, FONT_ITALIC, register_fonts
 from reports.narrative import (
     DocumentWords,
@@ -73,6 +74,7 @@ TITLES = {
     "year": N_("Annual summary of cases"),
 }
 NOT_PREVALENCE = N_("Reported cases only — not prevalence.")
+DEMO_MARK = N_("DEMO DATA: invented cases")
 # The row header of a table, by the vocabulary of its rows.
 ROW_HEADERS = {
     "category": N_("Problem"),
@@ -154,7 +156,8 @@ class SummaryRenderer:
 
     def stylesheet(self) -> dict[str, ParagraphStyle]:
         """The paragraph styles of the document, by name."""
-        base = ParagraphStyle("body", fontName=FONT, fontSize=9, leading=12.5, textColor=INK)
+        base = ParagraphStyle("body", fontName=FONT, fontSize=9, leading=12.5, textColor=INK,
+                              bulletFontName=FONT)  # fmt: skip
         small = ParagraphStyle("small", parent=base, fontSize=7.5, leading=10)
 
         def style(name: str, parent: ParagraphStyle = base, **kw) -> ParagraphStyle:
@@ -212,6 +215,7 @@ class SummaryRenderer:
             bottomMargin=self.margin_bottom, title=f"{self.title()} — {self.period_name()}",
             author=report.organisation, subject=self.t(NOT_PREVALENCE),
             creator=f"Komok {report.software_version}".strip(), lang=self.language,
+            initialFontName=FONT, initialFontSize=9,
         )  # fmt: skip
         height = self.pagesize[1] - self.margin_top - self.margin_bottom
         first = Frame(
@@ -267,6 +271,7 @@ class SummaryRenderer:
             widths.append(card)
         table = Table([cells], colWidths=widths)
         style = [
+            ("FONT", (0, 0), (-1, -1), FONT, 7),
             ("VALIGN", (0, 0), (-1, -1), "TOP"),
             ("LEFTPADDING", (0, 0), (-1, -1), 6),
             ("RIGHTPADDING", (0, 0), (-1, -1), 4),
@@ -294,7 +299,7 @@ class SummaryRenderer:
                 points = words.change(current, before)
                 if points is not None:
                     arrow = "▲" if points > 0 else "▼" if points < 0 else "="
-                    previous += f" ({arrow} {words.percent_points(abs(points))})"
+                    previous += f" ({arrow}\xa0{words.percent_points(abs(points))})"
             lines.append(words.previous_label(period).format(value=previous))
         if figure.year_ago is not None and period.kind != "year":
             lines.append(words.year_ago_label(period).format(value=words.cell(figure.year_ago, k)))
@@ -365,8 +370,10 @@ class SummaryRenderer:
         )
         row_head = self.t(ROW_HEADERS.get(table.row_vocab or "", N_("Category")))
         one_column = len(table.cols) == 1
+        total = total_of(table)
+        shares = one_column and bool(total)
         if one_column:
-            head = [row_head, self.t(N_("Cases")), self.t(N_("Share"))]
+            head = [row_head, self.t(N_("Cases"))] + ([self.t(N_("Share"))] if shares else [])
         else:
             head = [row_head] + [words.label(table.col_vocab, c) for c in table.cols]
             if table.row_totals is not None:
@@ -376,7 +383,6 @@ class SummaryRenderer:
             + [Paragraph(escape(h), self.styles["cell_head"]) for h in head[1:]]
         ]
         hidden: list[tuple[int, int]] = []
-        total = total_of(table)
         cells = row_cells(table) if one_column else None
         for r, code in enumerate(table.rows):
             label = Paragraph(escape(words.label(table.row_vocab, code)), self.styles["cell"])
@@ -384,8 +390,8 @@ class SummaryRenderer:
             if one_column and cells is not None:
                 cell = cells[r][1]
                 row.append(words.cell(cell, k))
-                row.append(words.percent(cell.value, total)
-                           if cell.value is not None and total else "")  # fmt: skip
+                if shares and total:
+                    row.append(words.percent(cell.value, total) if cell.value is not None else "")
                 if cell.value is None:
                     hidden.append((1, r + 1))
             else:
@@ -399,7 +405,7 @@ class SummaryRenderer:
                     if cell.value is None:
                         hidden.append((len(table.cols) + 1, r + 1))
             data.append(row)
-        totals_row = self._totals_row(table, one_column)
+        totals_row = self._totals_row(table, one_column, shares)
         if totals_row is not None:
             data.append(totals_row)
         grid = Table(data, colWidths=self._column_widths(head, data), repeatRows=1)
@@ -431,6 +437,7 @@ class SummaryRenderer:
         grid.setStyle(TableStyle(style))
         out: list[Flowable] = [self._p(caption.upper(), "figure"), grid]
         notes = [self.t(table.note)] if table.note else []
+        notes.append(folded_note(words, self.report, table))
         any_hidden = [cell for row in table.cells for cell in row] + list(table.row_totals or ())
         notes.append(hidden_note(words, k, any_hidden))
         note = " ".join(n for n in notes if n)
@@ -461,15 +468,14 @@ class SummaryRenderer:
             room = 100
         return [room, *widths]
 
-    def _totals_row(self, table: StatTable, one_column: bool) -> list[object] | None:
+    def _totals_row(self, table: StatTable, one_column: bool, shares: bool) -> list[object] | None:
         words, k = self.words, self.report.k
         label = Paragraph(f"<b>{escape(self.t(N_('Total')))}</b>", self.styles["cell"])
         if one_column:
             if table.grand_total is None:
                 return None
-            share = "100 %" if self.language == "ru" else words.percent(1, 1)
-            return [label, words.cell(table.grand_total, k),
-                    share if table.grand_total.value else ""]  # fmt: skip
+            first: list[object] = [label, words.cell(table.grand_total, k)]
+            return [*first, words.percent(1, 1)] if shares else first
         if table.col_totals is None:
             return None
         row: list[object] = [label] + [words.cell(cell, k) for cell in table.col_totals]
@@ -539,6 +545,7 @@ class SummaryRenderer:
             colWidths=[48 * mm, self.frame_width - 48 * mm],
         )
         meta.setStyle(TableStyle([
+            ("FONT", (0, 0), (-1, -1), FONT, 8),
             ("VALIGN", (0, 0), (-1, -1), "TOP"),
             ("LINEBELOW", (0, 0), (-1, -1), 0.4, RULE),
             ("TOPPADDING", (0, 0), (-1, -1), 2), ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
@@ -620,6 +627,8 @@ class SummaryRenderer:
             canvas.setStrokeColor(RULE)
             canvas.setLineWidth(0.6)
             canvas.line(left, y - 2.5 * mm, right, y - 2.5 * mm)
+        if self.report.extra.get("demo"):
+            self._demo_mark(canvas)
         y = self.footer_gap
         canvas.setStrokeColor(RULE)
         canvas.setLineWidth(0.6)
@@ -630,6 +639,22 @@ class SummaryRenderer:
         canvas.drawRightString(
             right, y, self.t(N_("Page {page} / {pages}")).format(page=page, pages=pages)
         )
+        canvas.restoreState()
+
+
+    def _demo_mark(self, canvas: Canvas) -> None:
+        """A large diagonal "demo data" mark, so invented numbers are never taken as real."""
+        width, height = self.pagesize
+        text = self.t(DEMO_MARK)
+        diagonal = math.hypot(width, height)
+        size = min(40.0, 0.7 * diagonal / max(stringWidth(text, FONT_BOLD, 1), 1))
+        canvas.saveState()
+        canvas.setFillColor(HexColor("#c0392b"))
+        canvas.setFillAlpha(0.12)
+        canvas.translate(width / 2, height / 2)
+        canvas.rotate(math.degrees(math.atan2(height, width)))
+        canvas.setFont(FONT_BOLD, size)
+        canvas.drawCentredString(0, -size / 3, text)
         canvas.restoreState()
 
 

@@ -3,6 +3,7 @@ shipped list, stale edits, and a volunteer's read-only directory (on an SQLCiphe
 
 from __future__ import annotations
 
+import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLineEdit
 from sqlmodel import select
@@ -86,7 +87,7 @@ def test_add_an_institution_with_a_refused_value_kept(qtbot, real_vault, monkeyp
     dialog.fields["addressee_title"].setText("Председателю")
     dialog.submit()
     settle(qtbot)
-    assert not dialog.isVisible() and dialog.saved is not None
+    assert not shiboken6.isValid(dialog)  # accepted, closed and deleted
     settle(qtbot)
     row = view.selected()
     assert row is not None and row.name_ky == "Москвадагы «Ынтымак» диаспорасы"
@@ -210,12 +211,14 @@ def test_update_shipped_list_shows_changes_then_applies(qtbot, real_vault, monke
     assert "1 new institution" in dialog.summary_label.text()
     set_language("ky")
     dialog.retranslate()
+    qtbot.wait(50)
     screenshot(dialog, "institutions_shipped_list_ky.png")
     set_language("en")
     dialog.apply()
     settle(qtbot)
     settle(qtbot)
-    assert dialog.applied is not None and not dialog.isVisible()
+    assert not shiboken6.isValid(dialog)  # applied, closed and deleted
+    assert view.status.text().startswith("Shipped list: 1 new institution")
     assert view.proxy.rowCount() == before + 1
     assert _by_code(real_vault, "kg_embassy_ru").address == "ул. Большая Ордынка, 64"
     assert _by_code(real_vault, "kg_embassy_ru").city == "Москва"
@@ -264,9 +267,11 @@ def test_screenshots_in_kyrgyz_and_russian(qtbot, real_vault):
         settle(qtbot)
         view.table.selectRow(0)
         assert view.kind.itemText(0) == _("All kinds")
+        qtbot.wait(50)  # let the layouts take the new texts' sizes
         screenshot(view, f"institutions_{lang}.png")
         view.edit()
         dialog = view.findChildren(InstitutionDialog)[-1]
+        qtbot.wait(50)
         screenshot(dialog, f"institution_dialog_{lang}.png")
         dialog.reject()
     set_language("en")

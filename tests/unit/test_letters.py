@@ -121,6 +121,7 @@ def test_every_template_renders_in_every_language(template, language):
     assert flat(ADDRESSEE[0]) in flat_text and "Земляной Вал" in text
     assert flat(context.subject)[:40] in flat_text
     assert "Өмүрбеков Жаңыбай Үсөнбекович" in text  # ң ө ү survive the embedded font
+    assert context.facts_heading in text
     assert "Бакыт Жумабаев" in text and "Айгүл Токтосунова" in text
     assert context.consent_statement[:30] in flat_text
     closing_paragraph = default_letters().text(template, language).paragraphs[-1].text

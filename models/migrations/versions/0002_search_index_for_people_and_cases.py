@@ -4,11 +4,11 @@ Revision ID: 0002
 Revises: 0001
 Create Date: 2026-11-21
 
-`search_entries` holds one row per client (phonetic keys of their names, phone digits)
-and one per case (its number in a few forms), made by `models.search_keys`. SQLite indexes
-it with the FTS5 table `search_fts` (external content, kept in step by triggers);
-PostgreSQL with a GIN index over the weighted words of the three columns. Existing people
-and cases are indexed here, in batches, before the full-text index is built in one pass.
+`search_entries` holds one row per client: the phonetic keys of their names, their phone
+digits and the numbers of their cases, as made by `models.search_keys`. SQLite indexes it
+with the FTS5 table `search_fts` (external content, kept in step by triggers); PostgreSQL
+with a GIN index over the weighted words of the three columns. Existing clients are
+indexed here in batches, before the full-text index is built in one pass.
 """
 
 import json
@@ -23,7 +23,6 @@ branch_labels = None
 depends_on = None
 
 BATCH = 20_000
-COLUMNS = ("name_key", "phone_key", "number_key")
 # The same expression is used by the queries in models.search (the index must match it).
 PG_VECTOR = (
     "(setweight(to_tsvector('simple'::regconfig, name_key), 'A') || "
@@ -33,7 +32,7 @@ PG_VECTOR = (
 FTS_TABLE = (
     "CREATE VIRTUAL TABLE search_fts USING fts5("
     "name_key, phone_key, number_key, content='search_entries', content_rowid='id', "
-    "prefix='2 3')"
+    "prefix='2 3', detail=column, columnsize=0)"
 )
 _NEW = "new.id, new.name_key, new.phone_key, new.number_key"
 _OLD = "'delete', old.id, old.name_key, old.phone_key, old.number_key"
@@ -53,18 +52,23 @@ def upgrade() -> None:
     op.create_table(
         "search_entries",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("kind", sa.String(length=8), nullable=False),
-        sa.Column("entity_id", sa.Uuid(), nullable=False),
+        sa.Column("person_id", sa.Uuid(), nullable=False),
         sa.Column("name_key", sa.Text(), nullable=False),
         sa.Column("phone_key", sa.Text(), nullable=False),
         sa.Column("number_key", sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["person_id"],
+            ["people.id"],
+            name=op.f("fk_search_entries_person_id_people"),
+            ondelete="CASCADE",
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_search_entries")),
     )
     bind = op.get_bind()
     _backfill(bind)
     with op.batch_alter_table("search_entries", schema=None) as batch_op:
         batch_op.create_index(
-            batch_op.f("ix_search_entries_entity_id"), ["entity_id"], unique=True
+            batch_op.f("ix_search_entries_person_id"), ["person_id"], unique=True
         )
     if bind.dialect.name == "sqlite":
         op.execute(FTS_TABLE)
@@ -83,19 +87,17 @@ def downgrade() -> None:
     else:
         op.execute("DROP INDEX IF EXISTS search_fts_vector")
     with op.batch_alter_table("search_entries", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_search_entries_entity_id"))
+        batch_op.drop_index(batch_op.f("ix_search_entries_person_id"))
     op.drop_table("search_entries")
 
 
 def _backfill(bind: sa.Connection) -> None:
-    """Index every existing client, then every case, in the order they were recorded."""
-    from models.search_keys import case_terms, person_terms
+    """Index every existing client, in the order they were recorded, BATCH at a time."""
+    from models.search_keys import person_terms, numbers_terms
 
     entries = sa.table(
         "search_entries",
-        sa.column("kind"),
-        sa.column("entity_id"),
-        *(sa.column(name) for name in COLUMNS),
+        *(sa.column(c) for c in ("person_id", "name_key", "phone_key", "number_key")),
     )
     people = sa.table(
         "people",
@@ -103,31 +105,29 @@ def _backfill(bind: sa.Connection) -> None:
         sa.column("phones", sa.JSON()),
         sa.column("created_at"),
     )
-    cases = sa.table("cases", sa.column("id"), sa.column("number"), sa.column("created_at"))
-
-    def person_row(row) -> dict:
-        phones = row.phones if isinstance(row.phones, list) else json.loads(row.phones or "[]")
-        name, phone = person_terms(
-            row.family_name, row.given_name, row.patronymic, row.latin_name, phones
-        )
-        return {"kind": "person", "entity_id": row.id, "name_key": name, "phone_key": phone,
-                "number_key": ""}  # fmt: skip
-
-    def case_row(row) -> dict:
-        return {"kind": "case", "entity_id": row.id, "name_key": "", "phone_key": "",
-                "number_key": case_terms(row.number)}  # fmt: skip
-
-    for table, columns, make in (
-        (people, [people.c[n] for n in ("id", "family_name", "given_name", "patronymic",
-                                        "latin_name", "phones")], person_row),
-        (cases, [cases.c.id, cases.c.number], case_row),
-    ):  # fmt: skip
-        for rows in _in_batches(bind, table, columns):
-            # Ids are copied as the driver read them (SQLite's stored text, PostgreSQL's uuid).
-            made = [make(row) for row in rows]
-            made = [row for row in made if any(row[name] for name in COLUMNS)]
-            if made:
-                bind.execute(entries.insert(), made)
+    cases = sa.table("cases", sa.column("person_id"), sa.column("number"))
+    columns = [people.c[n] for n in ("id", "family_name", "given_name", "patronymic",
+                                     "latin_name", "phones")]  # fmt: skip
+    for rows in _in_batches(bind, people, columns):
+        numbers: dict = {}
+        ids = [row.id for row in rows]
+        for person_id, number in bind.execute(
+            sa.select(cases.c.person_id, cases.c.number).where(cases.c.person_id.in_(ids))
+        ):
+            numbers.setdefault(person_id, []).append(number)
+        made = []
+        for row in rows:
+            phones = row.phones if isinstance(row.phones, list) else json.loads(row.phones or "[]")
+            name, phone = person_terms(
+                row.family_name, row.given_name, row.patronymic, row.latin_name, phones
+            )
+            number = numbers_terms(sorted(numbers.get(row.id, ())))
+            if name or phone or number:
+                # Ids are copied as the driver read them (SQLite's stored text, a uuid on PG).
+                made.append({"person_id": row.id, "name_key": name, "phone_key": phone,
+                             "number_key": number})  # fmt: skip
+        if made:
+            bind.execute(entries.insert(), made)
 
 
 def _in_batches(bind: sa.Connection, table, columns):
