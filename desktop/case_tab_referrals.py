@@ -2,23 +2,24 @@
 
 A read-only list (register number, institution in the interface language, status,
 letter language, sent and response-due dates) and a "New referral…" button that opens
-the referral dialog; after it closes the case is read again.
+the referral dialog (`desktop.referral_dialog`); after it closes the case is read again.
 """
 
 from __future__ import annotations
 
-import importlib
 import uuid
 from datetime import date
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from desktop.case_section import CaseSection
 from desktop.case_tab_summary import show_date
 from desktop.i18n import LANGUAGE_NAMES
+from desktop.referral_dialog import ReferralDialog
 from desktop.row_table_model import RowTableModel, record_table_view, restore_columns, save_columns
 from models.case_view import CaseSnapshot, ReferralEntry
 from models.vault import OpenVault
@@ -32,17 +33,6 @@ HEADERS = (
 COLUMNS_KEY = "case_workspace/referral_columns"
 LATE = QColor("#b00020")
 WAITING = ("sent", "acknowledged")
-
-
-def referral_dialog_class() -> type[QDialog] | None:
-    """The referral dialog, when this build has it."""
-    try:
-        module = importlib.import_module("desktop.referral_dialog")
-    except ModuleNotFoundError as exc:
-        if exc.name != "desktop.referral_dialog":
-            raise
-        return None
-    return getattr(module, "ReferralDialog", None)
 
 
 class ReferralModel(RowTableModel):
@@ -99,7 +89,7 @@ class ReferralsTab(CaseSection):
 
     def __init__(self, opened: OpenVault, case_id: uuid.UUID, parent: QWidget | None = None):
         super().__init__(opened, case_id, parent)
-        self.dialog: QDialog | None = None
+        self.dialog: ReferralDialog | None = None
         self.model = ReferralModel(self)
         self.table = record_table_view(
             self, self.model, "referral_table", (130, 320, 120, 100, 100)
@@ -109,7 +99,6 @@ class ReferralsTab(CaseSection):
         self.new_button = QPushButton(self)
         self.new_button.setObjectName("new_referral")
         self.new_button.clicked.connect(self.new_referral)
-        self.new_button.setEnabled(referral_dialog_class() is not None)
         bar = QHBoxLayout()
         bar.addWidget(self.empty_label, 1)
         bar.addWidget(self.new_button)
@@ -118,18 +107,15 @@ class ReferralsTab(CaseSection):
         layout.addWidget(self.table, 1)
         self.retranslate()
 
-    def new_referral(self) -> QDialog | None:
+    def new_referral(self) -> ReferralDialog:
         """Open the referral dialog for this case; the case is read again when it closes."""
-        dialog_class = referral_dialog_class()
-        if dialog_class is None:
-            return None
-        dialog = dialog_class(self.opened, self.case_id, self)
+        dialog = ReferralDialog(self.opened, self.case_id, self)
         dialog.finished.connect(lambda _result: self._dialog_closed(dialog))
         self.dialog = dialog
         dialog.open()
         return dialog
 
-    def _dialog_closed(self, dialog: QDialog) -> None:
+    def _dialog_closed(self, dialog: ReferralDialog) -> None:
         if self.dialog is dialog:
             self.dialog = None
         dialog.deleteLater()
@@ -150,8 +136,8 @@ class ReferralsTab(CaseSection):
 
     def retranslate(self) -> None:
         self.new_button.setText(_("New referral…"))
-        if not self.new_button.isEnabled():
-            self.new_button.setToolTip(_("Referral letters are not available in this version."))
+        if self.dialog is not None and shiboken6.isValid(self.dialog):
+            self.dialog.retranslate()
         self.table.setAccessibleName(_("Referrals"))
         self.model.retranslate()
         self._show_empty()

@@ -90,13 +90,14 @@ class CaseTabs(QTabWidget):
         workspace = CaseWorkspace(self.opened, case_id, self)
         workspace.restore_state(QSettings())
         workspace.title_changed.connect(lambda w=workspace: self._retitle(w))
-        workspace.changed.connect(self._mark_stale)
+        workspace.changed.connect(self.mark_stale)
         self.addTab(workspace, workspace.tab_title())
         self.setCurrentWidget(workspace)
         workspace.load()
         return workspace
 
-    def _mark_stale(self) -> None:
+    def mark_stale(self) -> None:
+        """Have the first screen read its list again the next time it is shown."""
         self._stale = True
 
     def _retitle(self, workspace: CaseWorkspace) -> None:

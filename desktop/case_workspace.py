@@ -1,21 +1,20 @@
-"""One open case: its tabs (Summary, Person, Details, Timeline, Follow-ups, Referrals,
+"""One open case: its tabs (Summary, Client, Details, Timeline, Follow-ups, Referrals,
 Documents), Save and Refresh, and the guard that keeps unsaved work from being lost.
 
 Opening reads the case with `models.case_view.load_case_snapshot` (the opening is
 audited) in the background. Each tab is a `CaseSection`. Save (Ctrl+S) runs the dirty
-tabs' save steps one after another in one background task and reads the case again; a
-refused step (a wrong value, a stale version) is shown in the message bar with the
-user's text kept, and the case is re-read with their edits laid over it so they can
-check and save again. Refresh (F5) does the same re-read. Unsaved edits are kept as an
-encrypted draft in the database a few seconds after each change (`DraftKeeper`); when a
-case is opened and a draft from an earlier session is found, the bar offers to restore
-or discard it. While the app is locked the workspace shows nothing personal
-(`stash_for_lock` / `restore_after_unlock`, the `desktop.lock.Lockable` hook).
+tabs' save steps one after another in one background task and reads the case again
+(`desktop.case_saving`); a refused step (a wrong value, a stale version) is shown in the
+message bar with the user's text kept, and the case is re-read with their edits laid
+over it so they can check and save again. Refresh (F5) does the same re-read. Unsaved
+edits are kept as an encrypted draft in the database a few seconds after each change,
+an earlier session's draft is offered back, and while the app is locked the workspace
+shows nothing personal (`desktop.case_workspace_drafts`; `stash_for_lock` and
+`restore_after_unlock` are the `desktop.lock.Lockable` hook).
 """
 
 from __future__ import annotations
 
-import logging
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -25,6 +24,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTabWidget, QVBo
 
 from desktop.case_drafts import DraftKeeper
 from desktop.case_message_bar import MessageBar
+from desktop.case_saving import SaveOutcome, failure_text, save_in_order
 from desktop.case_section import CaseSection, SaveRun
 from desktop.case_tab_details import DetailsTab
 from desktop.case_tab_documents import DocumentsTab
@@ -33,17 +33,15 @@ from desktop.case_tab_person import PersonTab
 from desktop.case_tab_referrals import ReferralsTab
 from desktop.case_tab_summary import SummaryTab
 from desktop.case_tab_timeline import TimelineTab
+from desktop.case_workspace_drafts import WorkspaceDrafts
 from desktop.login_dialog import heading_label
 from desktop.settings_general import run_for
-from desktop.settings_users import local_time
 from models.case_view import CaseSnapshot, load_case_snapshot
-from models.drafts import DraftRecord, case_draft_key
-from models.errors import KomokError, StaleEditError, ValidationFailed
+from models.drafts import DraftRecord
+from models.errors import StaleEditError, ValidationFailed
 from models.vault import OpenVault
 from models.vocab import default_vocabularies
 from translations import _, current_language
-
-log = logging.getLogger(__name__)
 
 SECTION_KEY = "case_workspace/section"
 SECTION_CLASSES: tuple[type[CaseSection], ...] = (
@@ -74,10 +72,6 @@ class CaseWorkspace(QWidget):
         self.saving = False
         self.reading = False
         self._dirty = False
-        self._locked = False
-        self._stash: dict[str, Any] | None = None
-        self._keeper_was_enabled = False
-        self.offer: DraftRecord | None = None
         self._load_error = ""
 
         self.heading = heading_label("", self, scale=1.3)
@@ -98,7 +92,7 @@ class CaseWorkspace(QWidget):
         self.sections: list[CaseSection] = []
         for cls in SECTION_CLASSES:
             section = cls(opened, case_id, self.tabs)
-            section.edited.connect(self._edited)
+            section.edited.connect(self.edits_changed)
             section.failed.connect(self.show_error)
             section.reload_requested.connect(self._changed_by_action)
             self.sections.append(section)
@@ -106,11 +100,7 @@ class CaseWorkspace(QWidget):
         self.section("summary").details_requested.connect(
             lambda: self.tabs.setCurrentWidget(self.section("details"))
         )
-        self.keeper = DraftKeeper(
-            opened, key=case_draft_key(case_id), state=self.draft_state, case_id=case_id,
-            parent=self,
-        )  # fmt: skip
-        self.keeper.enabled = False  # until the draft of an earlier session was looked for
+        self.drafts = WorkspaceDrafts(self)
 
         top = QHBoxLayout()
         titles = QVBoxLayout()
@@ -131,29 +121,56 @@ class CaseWorkspace(QWidget):
         """The tab whose `key` is given ("summary", "person", "details"…)."""
         return next(s for s in self.sections if s.key == key)
 
+    @property
+    def keeper(self) -> DraftKeeper:
+        """What keeps this case's draft."""
+        return self.drafts.keeper
+
+    @property
+    def offer(self) -> DraftRecord | None:
+        """An earlier session's draft waiting for Restore or Discard."""
+        return self.drafts.offer
+
+    @property
+    def locked(self) -> bool:
+        """Whether the app is locked (the tabs show nothing)."""
+        return self.drafts.locked
+
     # --- reading --------------------------------------------------------------------------
+
+    def _read(self, work_audited: bool, done: Callable[[CaseSnapshot], None], failed) -> None:
+        db, actor, case_id = self.opened.db, self.opened.actor, self.case_id
+        self.reading = True
+
+        def finish(snapshot: CaseSnapshot) -> None:
+            self.reading = False
+            done(snapshot)
+
+        def fail(exc: BaseException) -> None:
+            self.reading = False
+            failed(exc)
+
+        run_for(
+            self,
+            lambda _r: load_case_snapshot(
+                db=db, actor=actor, case_id=case_id, audit_view=work_audited
+            ),
+            finish,
+            on_error=fail,
+        )
 
     def load(self) -> None:
         """Read the case for the first time (audited) and look for a kept draft."""
-        db, actor, case_id = self.opened.db, self.opened.actor, self.case_id
-        self.reading = True
-        run_for(
-            self,
-            lambda _r: load_case_snapshot(db=db, actor=actor, case_id=case_id, audit_view=True),
-            self._first_loaded,
-            on_error=self._load_failed,
-        )
+        self._read(True, self._first_loaded, self._load_failed)
 
     def _first_loaded(self, snapshot: CaseSnapshot) -> None:
-        self.reading = False
         self._show(snapshot, reset=True)
         self.tabs.setEnabled(True)
-        self.keeper.load(self._draft_found)
+        self.drafts.look_for_earlier()
         self.loaded.emit()
 
     def _load_failed(self, exc: BaseException) -> None:
-        self.reading = False
-        self._load_error = self._describe(exc)
+        self._load_error = failure_text(exc)
         self.heading.setText(_("The case could not be opened"))
         self.show_error(exc)
 
@@ -163,29 +180,14 @@ class CaseWorkspace(QWidget):
             if not self.reading:
                 self.load()
             return
-        if self.saving or self.reading or self._locked:
+        if self.saving or self.reading or self.locked:
             return
-        db, actor, case_id = self.opened.db, self.opened.actor, self.case_id
-        self.reading = True
 
         def done(snapshot: CaseSnapshot) -> None:
-            self.reading = False
-            if self._locked:
-                return
-            conflicts = self._show(snapshot, reset=False)
-            if conflicts:
+            if not self.locked and self._show(snapshot, reset=False):
                 self._warn_conflicts()
 
-        def failed(exc: BaseException) -> None:
-            self.reading = False
-            self.show_error(exc)
-
-        run_for(
-            self,
-            lambda _r: load_case_snapshot(db=db, actor=actor, case_id=case_id, audit_view=False),
-            done,
-            on_error=failed,
-        )
+        self._read(False, done, self.show_error)
 
     def _changed_by_action(self) -> None:
         self.changed.emit()
@@ -200,12 +202,12 @@ class CaseWorkspace(QWidget):
             drop = reset is True or (isinstance(reset, set) and section.key in reset)
             conflicts += section.show_snapshot(snapshot, keep_edits=not drop)
         self._show_heading()
-        self._edited()
+        self.edits_changed()
         return conflicts
 
     def _show_heading(self) -> None:
         snapshot = self.snapshot
-        if snapshot is None or self._locked:
+        if snapshot is None or self.locked:
             return
         case, lang, vocab = snapshot.case, current_language(), default_vocabularies()
         self.heading.setText(
@@ -236,8 +238,9 @@ class CaseWorkspace(QWidget):
         """Whether any tab holds unsaved edits."""
         return any(section.is_dirty() for section in self.sections)
 
-    def _edited(self) -> None:
-        if self._locked:
+    def edits_changed(self) -> None:
+        """A tab's edits changed: mark the tabs, the title and Save; keep a draft soon."""
+        if self.locked:
             return
         dirty = self.is_dirty()
         for index, section in enumerate(self.sections):
@@ -248,83 +251,34 @@ class CaseWorkspace(QWidget):
             self._dirty = dirty
             self.dirty_changed.emit(dirty)
         self.title_changed.emit()
-        self.keeper.touch()
+        self.drafts.changed()
 
     def draft_state(self) -> dict[str, Any]:
         """The unsaved edits as a draft ({} when there are none)."""
-        if self._locked and self._stash is not None:
-            return self._stash
-        edits = {s.key: e for s in self.sections if (e := s.edits())}
-        if not edits:
-            return {}
-        number = self.snapshot.case.number if self.snapshot is not None else ""
-        return {"number": number, "sections": edits}
-
-    def apply_draft(self, state: dict[str, Any]) -> None:
-        """Put the edits of a draft back into their tabs."""
-        for key, edits in (state.get("sections") or {}).items():
-            section = next((s for s in self.sections if s.key == key), None)
-            if section is not None and isinstance(edits, dict):
-                section.apply_edits(edits)
-        self._edited()
-
-    def _draft_found(self, record: DraftRecord | None) -> None:
-        if record is None or not record.data.get("sections"):
-            self.keeper.enabled = True
-            if self.is_dirty():
-                self.keeper.touch()
-            return
-        self.offer = record
-        self._show_offer()
-
-    def _show_offer(self) -> None:
-        if self.offer is None:
-            return
-        self.message.show_message(
-            "info",
-            _(
-                "Changes to this case from {time} were not saved (Komok was closed or "
-                "stopped). Restore them?"
-            ).format(time=local_time(self.offer.updated_at)),
-            [(_("Restore"), self.restore_offer), (_("Discard"), self.discard_offer)],
-            closable=False,
-        )
+        return self.drafts.state()
 
     def restore_offer(self) -> None:
-        """Put the kept draft back into the tabs (and keep keeping it)."""
-        record, self.offer = self.offer, None
-        self.message.dismiss()
-        self.keeper.enabled = True
-        if record is not None:
-            self.apply_draft(record.data)
+        """Restore the draft an earlier session left."""
+        self.drafts.restore_offer()
 
     def discard_offer(self) -> None:
-        """Throw the kept draft away."""
-        self.offer = None
-        self.message.dismiss()
-        self.keeper.enabled = True
-        self.keeper.discard()
-        if self.is_dirty():
-            self.keeper.touch()
+        """Throw away the draft an earlier session left."""
+        self.drafts.discard_offer()
 
     def discard_changes(self) -> None:
         """Throw away unsaved edits and their draft (the tab is being closed)."""
-        self.keeper.enabled = False
-        self.keeper.discard()
+        self.drafts.discard()
 
     def close_down(self) -> None:
         """Stop keeping drafts (the tab closes); a pending offer's draft stays for later."""
-        if self.keeper.enabled and not self.offer:
-            self.keeper.flush()
-        self.keeper.timer.stop()
-        self.keeper.enabled = False
+        self.drafts.close_down()
 
     # --- saving ---------------------------------------------------------------------------
 
     def save(self, then: Callable[[bool], None] | None = None) -> bool:
         """Save every tab's edits (Ctrl+S); `then(ok)` is called when done."""
         finish = then or (lambda _ok: None)
-        if self.saving or self.snapshot is None or self._locked:
+        if self.saving or self.snapshot is None or self.locked:
             finish(False)
             return False
         steps = [(s.key, step) for s in self.sections if (step := s.save_step()) is not None]
@@ -332,36 +286,25 @@ class CaseWorkspace(QWidget):
             finish(True)
             return True
         snapshot = self.snapshot
-        db, actor, case_id = self.opened.db, self.opened.actor, self.case_id
         run = SaveRun(
-            db=db, actor=actor, case_id=case_id, case_version=snapshot.case.version,
-            person_id=snapshot.person.id, person_version=snapshot.person.version,
+            db=self.opened.db, actor=self.opened.actor, case_id=self.case_id,
+            case_version=snapshot.case.version, person_id=snapshot.person.id,
+            person_version=snapshot.person.version,
         )  # fmt: skip
-
-        def work(_report):
-            done: list[str] = []
-            failure: tuple[str | None, BaseException] | None = None
-            for key, step in steps:
-                try:
-                    step(run)
-                except Exception as exc:
-                    failure = (key, exc)
-                    break
-                done.append(key)
-            try:
-                fresh = load_case_snapshot(db=db, actor=actor, case_id=case_id, audit_view=False)
-            except Exception as exc:
-                fresh, failure = None, failure or (None, exc)
-            return done, failure, fresh
-
         self._set_saving(True)
         if self.message.kind == "error":
             self.message.dismiss()
+
+        def crashed(exc: BaseException) -> None:
+            self._set_saving(False)
+            self.show_error(exc)
+            finish(False)
+
         run_for(
             self,
-            work,
-            lambda result: self._saved(result, finish),
-            on_error=lambda exc: self._save_crashed(exc, finish),
+            lambda _report: save_in_order(steps, run),
+            lambda outcome: self._saved(outcome, finish),
+            on_error=crashed,
         )
         return True
 
@@ -372,63 +315,41 @@ class CaseWorkspace(QWidget):
         self.save_button.setEnabled(not saving and self.is_dirty())
         self.refresh_button.setEnabled(not saving)
 
-    def _saved(self, result, finish: Callable[[bool], None]) -> None:
-        done, failure, fresh = result
+    def _saved(self, outcome: SaveOutcome, finish: Callable[[bool], None]) -> None:
         self._set_saving(False)
-        for key in done:
+        for key in outcome.done:
             self.section(key).saved()
-        conflicts = self._show(fresh, reset=set(done)) if fresh is not None else []
-        if done:
+        conflicts = []
+        if outcome.fresh is not None:
+            conflicts = self._show(outcome.fresh, reset=set(outcome.done))
+        if outcome.done:
             self.changed.emit()
-        if failure is None:
-            if not self.is_dirty():
-                self.keeper.discard()
+        exc = outcome.error
+        if exc is None:
+            self.drafts.saved()
             finish(True)
             return
-        key, exc = failure
-        if isinstance(exc, ValidationFailed) and key is not None:
-            section = self.section(key)
+        if isinstance(exc, ValidationFailed) and outcome.failed_key is not None:
+            section = self.section(outcome.failed_key)
             rest = section.show_errors(exc.field_errors)
             self.tabs.setCurrentWidget(section)
             text = _("Please correct the highlighted fields.")
             self.message.show_message("error", "\n".join([text, *rest.values()]))
-        elif isinstance(exc, StaleEditError):
-            self.message.show_message(
-                "error",
-                _(
-                    "Someone else saved this case after you opened it, so your changes "
-                    "were not saved. The case was read again and your changes are kept: "
-                    "check them and save again."
-                ),
-            )
         else:
             self.show_error(exc)
         if conflicts and not isinstance(exc, StaleEditError):
             self._warn_conflicts()
         finish(False)
 
-    def _save_crashed(self, exc: BaseException, finish: Callable[[bool], None]) -> None:
-        self._set_saving(False)
-        self.show_error(exc)
-        finish(False)
-
-    # --- messages -------------------------------------------------------------------------
-
-    def _describe(self, exc: BaseException) -> str:
-        if isinstance(exc, KomokError):
-            return str(exc)
-        log.error("a case action failed", exc_info=exc)
-        return _("Something unexpected went wrong: {error}").format(error=exc)
-
     def show_error(self, exc: BaseException) -> None:
         """Show why an action failed in the message bar."""
-        self.message.show_message("error", self._describe(exc))
+        self.message.show_message("error", failure_text(exc))
 
     # --- texts ----------------------------------------------------------------------------
 
     def tab_title(self) -> str:
         """The title of this case's tab: number and client, marked when unsaved."""
-        if self.snapshot is None or self._locked:
+        if self.snapshot is None or self.locked:
             return _("Case…") if not self._load_error else _("Case")
         person = self.snapshot.person
         name = " ".join(p for p in (person.family_name, person.given_name) if p)
@@ -449,23 +370,16 @@ class CaseWorkspace(QWidget):
             )
         self._show_heading()
         if self.offer is not None and self.message.kind == "info":
-            self._show_offer()
-        self._edited()
+            self.drafts.show_offer()
+        self.edits_changed()
 
-    # --- locking --------------------------------------------------------------------------
+    # --- locking (desktop.lock.Lockable) --------------------------------------------------
 
     def stash_for_lock(self) -> None:
         """Keep the unsaved edits as a draft now and clear every personal text."""
-        if self._locked:
+        if self.locked:
             return
-        state = self.draft_state()
-        self.keeper.flush()
-        self._stash = state
-        self._locked = True
-        self._keeper_was_enabled = self.keeper.enabled
-        self.keeper.enabled = False
-        for section in self.sections:
-            section.clear_personal()
+        self.drafts.stash_for_lock()
         self.heading.setText(_("Komok — locked"))
         self.facts.clear()
         if self.message.kind == "error":
@@ -473,17 +387,11 @@ class CaseWorkspace(QWidget):
 
     def restore_after_unlock(self) -> None:
         """Show the case and the unsaved edits again."""
-        if not self._locked:
+        if not self.locked:
             return
-        self._locked = False
-        stash, self._stash = self._stash or {}, None
-        if self.snapshot is not None:
-            for section in self.sections:
-                section.show_snapshot(self.snapshot, keep_edits=False)
-            self.apply_draft(stash)
-        self.keeper.enabled = self._keeper_was_enabled
+        self.drafts.restore_after_unlock()
         self._show_heading()
-        self._edited()
+        self.edits_changed()
 
     # --- remembered layout ----------------------------------------------------------------
 

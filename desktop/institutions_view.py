@@ -304,6 +304,13 @@ class InstitutionsView(QWidget):
         self._filter()
         if selected is not None:
             self.select(selected)
+        if not any(row.shipped for row in rows) and self.can_edit and not self.status.text():
+            self.say(
+                _(
+                    "The institutions shipped with Komok are not in this directory yet: "
+                    "add them with “Update shipped list…”."
+                )
+            )
 
     def _load_failed(self, exc: BaseException) -> None:
         self.say(
@@ -477,3 +484,6 @@ class InstitutionsView(QWidget):
     def restore_state(self, settings: QSettings) -> None:
         """Restore column widths and the sort (the data is read when the screen is shown)."""
         restore_columns(self.table, settings, HEADER_KEY)
+        header = self.table.horizontalHeader()
+        if 0 <= header.sortIndicatorSection() < self.model.columnCount():
+            self.table.sortByColumn(header.sortIndicatorSection(), header.sortIndicatorOrder())

@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.case_actions import CaseActions
 from desktop.case_list_view import CaseListView
 from desktop.case_tabs import CaseTabs
 from desktop.case_workspace import CaseWorkspace
@@ -149,10 +150,8 @@ class MainWindow(QMainWindow):
         self.case_list: CaseListView = self.views["cases"]  # type: ignore[assignment]
         self.case_tabs = CaseTabs(opened, self.stack, self)
         self.case_tabs.home_stale.connect(self.refresh_view)
-        self.case_tabs.currentChanged.connect(lambda _index: self._update_case_actions())
-        self.intake: IntakeDialog | None = None
+        self.cases = CaseActions(self, opened, self.case_tabs, show_screen=self.show_screen)
         self._unsaved_resolved = False
-        self.search_dialog: QWidget | None = None
         self.case_list.case_activated.connect(self.open_case)
         for view in self.views.values():
             signal = getattr(view, "open_case_requested", None)
@@ -193,19 +192,13 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         bar = self.menuBar()
         self.file_menu = bar.addMenu("")
-        self.new_case_action = QAction(self)
-        self.new_case_action.setObjectName("new_case_action")
-        self.new_case_action.setShortcut(QKeySequence("Ctrl+N"))
-        self.new_case_action.triggered.connect(self.new_case)
+        self.new_case_action = self.cases.new_case_action
+        self.save_action = self.cases.save_action
+        self.close_case_action = self.cases.close_case_action
+        self.search_action = self.cases.search_action
         self.file_menu.addAction(self.new_case_action)
         self.file_menu.addSeparator()
-        self.save_action = QAction(self)
-        self.save_action.setShortcut(QKeySequence("Ctrl+S"))
-        self.save_action.triggered.connect(self.save_case)
         self.file_menu.addAction(self.save_action)
-        self.close_case_action = QAction(self)
-        self.close_case_action.setShortcut(QKeySequence("Ctrl+W"))
-        self.close_case_action.triggered.connect(self.close_case)
         self.file_menu.addAction(self.close_case_action)
         self.file_menu.addSeparator()
         self.setup_action = QAction(self)
@@ -224,9 +217,6 @@ class MainWindow(QMainWindow):
         self.file_menu.addAction(self.quit_action)
 
         self.view_menu = bar.addMenu("")
-        self.search_action = QAction(self)
-        self.search_action.setShortcut(QKeySequence("Ctrl+F"))
-        self.search_action.triggered.connect(self.search)
         self.view_menu.addAction(self.search_action)
         self.refresh_action = QAction(self)
         self.refresh_action.setShortcut(QKeySequence("F5"))
@@ -289,10 +279,6 @@ class MainWindow(QMainWindow):
         """Show every visible text in the interface language now in force."""
         self.setWindowTitle(self.window_title())
         self.file_menu.setTitle(_("&File"))
-        self.new_case_action.setText(_("&New case…"))
-        self.save_action.setText(_("&Save the case"))
-        self.close_case_action.setText(_("&Close the case tab"))
-        self.search_action.setText(_("&Find…"))
         self.setup_action.setText(_("&Set up your organisation…"))
         self.setup_button.setText(_("Set up your organisation…"))
         self.lock_action.setText(_("&Lock"))
@@ -322,11 +308,7 @@ class MainWindow(QMainWindow):
             view.retranslate()
         self.case_tabs.retranslate()
         self._title_home()
-        self._update_case_actions()
-        if self.intake is not None:
-            self.intake.retranslate()
-        if self.search_dialog is not None and hasattr(self.search_dialog, "retranslate"):
-            self.search_dialog.retranslate()
+        self.cases.retranslate()
 
     def _fit_navigation(self) -> None:
         """Make the navigation wide enough for its longest title in this language."""
@@ -398,85 +380,33 @@ class MainWindow(QMainWindow):
         if item is not None:
             self.case_tabs.setTabText(0, item.text())
 
-    def _update_case_actions(self) -> None:
-        in_front = self.case_tabs.current_workspace() is not None
-        self.save_action.setEnabled(in_front)
-        self.close_case_action.setEnabled(in_front)
-
     def _lockables(self) -> list[object]:
-        extra: list[object] = [*self.case_tabs.workspaces()]
-        if self.intake is not None:
-            extra.append(self.intake)
-        return [*self.views.values(), *extra]
+        return [*self.views.values(), *self.cases.lockables()]
+
+    @property
+    def intake(self) -> IntakeDialog | None:
+        """The New case dialog while it is open."""
+        return self.cases.intake
 
     def open_case(self, case_id: uuid.UUID) -> CaseWorkspace:
         """Show a case in its own tab (reading it when it is not open yet)."""
-        return self.case_tabs.open_case(case_id)
+        return self.cases.open_case(case_id)
 
     def new_case(self) -> IntakeDialog:
         """Open the intake (File → New case, Ctrl+N); the new case opens in a tab."""
-        if self.intake is not None and self.intake.isVisible():
-            self.intake.raise_()
-            self.intake.activateWindow()
-            return self.intake
-        dialog = IntakeDialog(self.opened, self)
-        dialog.case_created.connect(self._case_created)
-        dialog.finished.connect(lambda _result, d=dialog: self._intake_closed(d))
-        self.intake = dialog
-        dialog.show()
-        return dialog
-
-    def _intake_closed(self, dialog: IntakeDialog) -> None:
-        if self.intake is dialog:
-            self.intake = None
-        dialog.deleteLater()
-
-    def _case_created(self, case_id: uuid.UUID) -> None:
-        self.case_tabs._mark_stale()
-        self.open_case(case_id)
-
-    def save_case(self) -> None:
-        """Save the case in front (File → Save, Ctrl+S)."""
-        workspace = self.case_tabs.current_workspace()
-        if workspace is not None:
-            workspace.save()
-
-    def close_case(self) -> None:
-        """Close the case in front, asking when it has unsaved changes (Ctrl+W)."""
-        self.case_tabs.close_current()
+        return self.cases.new_case()
 
     def search(self) -> QWidget | None:
         """Open the search (View → Find, Ctrl+F); a found case or client opens."""
-        try:
-            from desktop.search_dialog import SearchDialog
-        except ModuleNotFoundError as exc:
-            if exc.name != "desktop.search_dialog":
-                raise
-            self.nav.setCurrentRow(self._row_of("people") if "people" in self.views else 0)
-            return None
-        if self.search_dialog is not None and self.search_dialog.isVisible():
-            self.search_dialog.raise_()
-            self.search_dialog.activateWindow()
-            return self.search_dialog
-        dialog = SearchDialog(self.opened, self)
-        dialog.case_requested.connect(self.open_case)
-        dialog.person_requested.connect(self._person_requested)
-        dialog.finished.connect(lambda _result, d=dialog: self._search_closed(d))
-        self.search_dialog = dialog
-        dialog.show()
-        return dialog
+        return self.cases.search()
 
-    def _search_closed(self, dialog: QWidget) -> None:
-        if self.search_dialog is dialog:
-            self.search_dialog = None
-        dialog.deleteLater()
+    def close_case(self) -> None:
+        """Close the case in front, asking when it has unsaved changes (Ctrl+W)."""
+        self.cases.close_case()
 
-    def _person_requested(self, person_id: uuid.UUID) -> None:
-        view = self.views.get("people")
-        show = getattr(view, "show_person", None)
-        if view is not None and show is not None:
-            self.nav.setCurrentRow(self._row_of("people"))
-            show(person_id)
+    def show_screen(self, key: str) -> None:
+        """Bring a screen of the navigation to the front."""
+        self.nav.setCurrentRow(self._row_of(key))
 
     def _row_of(self, key: str) -> int:
         for row in range(self.nav.count()):

@@ -14,12 +14,14 @@ roles see a message that statistics are for coordinators.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 from datetime import date
 from html import escape
 from pathlib import Path
 from typing import Any
 
+from babel.dates import format_date
 from PySide6.QtCore import (
     QAbstractTableModel,
     QModelIndex,
@@ -78,15 +80,13 @@ CARD_STYLE = (
     " QLabel#key_number { color: #1f5f8b; font-size: 22pt; font-weight: bold; }"
     " QLabel#key_previous { color: #5f6b75; }"
 )
-_fonts_loaded: list[bool] = []
 
 
+@functools.cache
 def load_chart_fonts() -> None:
     """Make DejaVu Sans known to Qt, so the charts' SVG text draws Kyrgyz letters (once)."""
-    if not _fonts_loaded:
-        for name in ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "DejaVuSans-Oblique.ttf"):
-            QFontDatabase.addApplicationFont(str(FONT_DIR / name))
-        _fonts_loaded.append(True)
+    for name in ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "DejaVuSans-Oblique.ttf"):
+        QFontDatabase.addApplicationFont(str(FONT_DIR / name))
 
 
 def default_period(today: date) -> tuple[str, int, int]:
@@ -330,7 +330,10 @@ class StatisticsView(QWidget):
                 self.part.addItem(words.short_month(date(2000, number, 1)), number)
         elif kind == "quarter":
             for number in range(1, 5):
-                self.part.addItem(f"Q{number}", number)
+                first_month = date(2000, 3 * number - 2, 1)
+                self.part.addItem(
+                    format_date(first_month, "QQQ", locale=current_language()), number
+                )
         self.part.setVisible(kind != "year")
         index = self.part.findData(selected)
         self.part.setCurrentIndex(max(index, 0))
@@ -350,7 +353,7 @@ class StatisticsView(QWidget):
         )  # fmt: skip
         for index, (_code, title) in enumerate(KINDS):
             self.kind.setItemText(index, _(title))
-        if self.kind.currentData() == "month":
+        if self.kind.currentData() != "year":
             self._fill_parts(int(self.part.currentData() or 1))
         for label, text in zip(
             self.labels, (_("Period:"), _("Year:"), _("k:"), _("Document language:")),

@@ -20,7 +20,7 @@ from models.actor import Actor
 from models.attachments import AttachmentInfo, list_attachments
 from models.cases import case_categories, view_case
 from models.db import Database
-from models.permissions import require_case
+from models.permissions import require_case, visible_cases
 from models.records import get_or_404
 from models.tables import Case, CaseEvent, FollowUp, Institution, Person, Referral, User
 
@@ -196,3 +196,14 @@ def load_case_snapshot(
         )
     attachments = list_attachments(db=db, actor=actor, case_id=case_id)
     return replace(snapshot, attachments=attachments)
+
+
+def latest_case_of(*, db: Database, actor: Actor, person_id: uuid.UUID) -> uuid.UUID | None:
+    """The most recently opened case of a client that the actor may see, if any."""
+    with db.read() as session:
+        return session.exec(
+            select(Case.id)
+            .where(Case.person_id == person_id, *visible_cases(actor))
+            .order_by(Case.opened_on.desc(), Case.created_at.desc())
+            .limit(1)
+        ).first()

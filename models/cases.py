@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlmodel import Session, delete, select
 
-from models import audit
+from models import audit, search_index
 from models.actor import Actor
 from models.db import Database
 from models.errors import InvalidTransition, ValidationFailed
@@ -78,6 +78,7 @@ def open_case(*, db: Database, actor: Actor, data: CaseCreate | Mapping[str, Any
         session.add(case)
         session.flush()
         _set_categories(session, case.id, values.categories)
+        search_index.index_person(session, person)  # the client's entry gets the number
         audit.record(
             session,
             actor=actor,

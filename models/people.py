@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from models import audit
+from models import audit, search_index
 from models.actor import Actor
 from models.db import Database
 from models.errors import NotFoundError, ValidationFailed
@@ -27,6 +27,7 @@ def create_person(*, db: Database, actor: Actor, data: PersonCreate | Mapping[st
         person = Person(**values.model_dump(), created_by=actor.user_id)
         session.add(person)
         session.flush()
+        search_index.index_person(session, person)
         audit.record(session, actor=actor, action="create", entity="person", entity_id=person.id)
     return person
 
@@ -80,6 +81,8 @@ def update_person(
         diff = apply_changes(person, changes)
         if diff:
             session.add(person)
+            session.flush()
+            search_index.index_person(session, person)
             audit.record(
                 session,
                 actor=actor,

@@ -9,10 +9,10 @@ import), stores the PDF with the case (encrypted with the database), and writes 
 referral row, a timeline entry and the audit entries. Any error rolls everything back,
 the register number included.
 
-Status changes follow `resources/vocab/referral_status.yaml` (draft → sent →
-acknowledged → accepted / declined → done; revoked; no_response once a sent letter's
-response date has passed, see `mark_no_response`). Each change is a timeline entry and
-an audit entry. Reading or exporting a stored letter is audited too.
+Status changes (`change_referral_status`, `mark_no_response`, `allowed_referral_statuses`)
+live in `models.referral_status`, reading a stored letter and recording its exports
+(`stored_letter`, `record_letter_output`) in `models.referral_outputs`; all are
+re-exported here, so callers need only this module.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import re
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from pydantic import Field, field_validator
@@ -32,7 +32,7 @@ from models import audit
 from models.actor import Actor
 from models.cases import case_categories
 from models.db import Database
-from models.errors import InvalidTransition, NotFoundError, PermissionDenied, ValidationFailed
+from models.errors import PermissionDenied, ValidationFailed
 from models.letter_settings import decode_logo
 from models.letters import (
     LETTER_LANGUAGES,
@@ -42,20 +42,41 @@ from models.letters import (
     compose_letter,
     default_letters,
 )
-from models.permissions import has, require_case, visible_cases
-from models.records import apply_changes, get_or_404, load_for_update
+from models.permissions import has, require_case
+from models.records import get_or_404
 from models.referral_facts import FACT_KEYS, CaseFacts, fact_values
+from models.referral_outputs import LETTER_OUTPUTS, record_letter_output, stored_letter
+from models.referral_status import (
+    allowed_referral_statuses,
+    change_referral_status,
+    mark_no_response,
+    move_referral,
+)
 from models.register import next_register_number
 from models.schemas import _Input
 from models.settings import get_setting
 from models.tables import Attachment, Case, CaseEvent, Institution, Person, Referral, User
 from models.timeutil import utcnow
 from models.validation import check_code, clean_text, validate
-from models.vocab import default_vocabularies
 from translations import _, current_language
 
+__all__ = [
+    "LETTER_OUTPUTS",
+    "ConsentRequired",
+    "ReferralCreate",
+    "ReferralOptions",
+    "allowed_referral_statuses",
+    "change_referral_status",
+    "create_referral",
+    "institution_name",
+    "letter_preview_context",
+    "mark_no_response",
+    "record_letter_output",
+    "referral_options",
+    "stored_letter",
+]
+
 PDF_MEDIA_TYPE = "application/pdf"
-WAITING_STATUSES = ("sent", "acknowledged")
 Render = Callable[[LetterContext], bytes]
 
 
@@ -391,195 +412,5 @@ def create_referral(
                 changes={"case_id": case.id, "reason": override},
             )
         if values.mark_sent:
-            _move(session, actor, referral, "sent", note="", on=issued_on)
+            move_referral(session, actor, referral, "sent", note="", on=issued_on)
     return referral
-
-
-# --- status ----------------------------------------------------------------------------
-
-
-def allowed_referral_statuses(current: str) -> tuple[str, ...]:
-    """The statuses a referral in `current` may move to."""
-    return default_vocabularies()["referral_status"].transitions(current)
-
-
-def _move(
-    session: Session, actor: Actor, referral: Referral, status: str, *, note: str, on: date
-) -> None:
-    """Move a loaded referral to `status` in the caller's transaction (checked, recorded)."""
-    old = referral.status
-    vocab = default_vocabularies()["referral_status"]
-    lang = current_language()
-    if status not in allowed_referral_statuses(old):
-        raise InvalidTransition(
-            _("A referral cannot go from “{old}” to “{new}”.").format(
-                old=vocab.label(old, lang), new=vocab.label(status, lang)
-            )
-        )
-    changes: dict[str, Any] = {"status": status}
-    if status == "sent":
-        if not referral.register_number:
-            raise InvalidTransition(_("Save the letter with a number before marking it as sent."))
-        if referral.issued_on is not None and on < referral.issued_on:
-            raise ValidationFailed({"on": _("The letter cannot be sent before its date.")})
-        days = int(get_setting(session, "referral_response_days"))
-        changes.update(sent_on=on, response_due_on=on + timedelta(days=days))
-    elif referral.sent_on is not None and on < referral.sent_on:
-        raise ValidationFailed({"on": _("The date is before the letter was sent.")})
-    diff = apply_changes(referral, changes)
-    session.add(referral)
-    text = note or _("Referral № {number}: {old} → {new}").format(
-        number=referral.register_number or "—",
-        old=vocab.label(old, lang),
-        new=vocab.label(status, lang),
-    )
-    session.add(
-        CaseEvent(
-            case_id=referral.case_id,
-            kind="referral",
-            occurred_at=utcnow(),
-            author_id=actor.user_id,
-            text=text,
-            data={
-                "referral_id": str(referral.id),
-                "register_number": referral.register_number,
-                "institution_id": str(referral.institution_id),
-                "from": old,
-                "to": status,
-                "on": on.isoformat(),
-            },
-        )
-    )
-    audit.record(
-        session,
-        actor=actor,
-        action="status",
-        entity="referral",
-        entity_id=referral.id,
-        changes={**diff, "on": on, "note": bool(note)},
-    )
-
-
-def change_referral_status(
-    *,
-    db: Database,
-    actor: Actor,
-    referral_id: uuid.UUID,
-    version: int,
-    status: str,
-    note: str = "",
-    on: date | None = None,
-) -> Referral:
-    """Move a referral to another status on a date (today by default); refuses a stale
-    `version` and a move the workflow does not allow. Marking it sent sets the sent date
-    and the date an answer is due (`referral_response_days` later)."""
-    on = on or date.today()
-    fields: dict[str, str] = {}
-    if not status:
-        fields["status"] = _("This field is required.")
-    else:
-        try:
-            check_code("referral_status", status)
-        except ValueError as exc:
-            fields["status"] = str(exc)
-    try:
-        note = clean_text(note, max_length=5000, multiline=True)
-    except ValueError as exc:
-        fields["note"] = str(exc)
-    if on > date.today():
-        fields["on"] = _("The date is in the future.")
-    if fields:
-        raise ValidationFailed(fields)
-    with db.write() as session:
-        referral = load_for_update(session, Referral, referral_id, version)
-        require_case(actor, get_or_404(session, Case, referral.case_id))
-        _move(session, actor, referral, status, note=note, on=on)
-    return referral
-
-
-def mark_no_response(*, db: Database, actor: Actor, today: date) -> int:
-    """Mark sent (or acknowledged) letters whose answer was due before `today` as
-    "no response", on the cases the actor may see; return how many changed."""
-    with db.write() as session:
-        rows = session.exec(
-            select(Referral)
-            .join(Case, Case.id == Referral.case_id)
-            .where(
-                Referral.status.in_(WAITING_STATUSES),
-                Referral.response_due_on.is_not(None),
-                Referral.response_due_on < today,
-                *visible_cases(actor),
-            )
-            .order_by(Referral.response_due_on)
-            .with_for_update(of=Referral)
-        ).all()
-        for referral in rows:
-            _move(session, actor, referral, "no_response", note="", on=today)
-    return len(rows)
-
-
-# --- the stored letter -----------------------------------------------------------------
-
-
-def _stored(session: Session, actor: Actor, referral_id: uuid.UUID) -> tuple[Referral, bytes]:
-    referral = get_or_404(session, Referral, referral_id)
-    require_case(actor, get_or_404(session, Case, referral.case_id))
-    row = session.get(Attachment, referral.attachment_id) if referral.attachment_id else None
-    if row is None:
-        raise NotFoundError(_("This referral has no stored letter."))
-    content = bytes(row.content)
-    if hashlib.sha256(content).hexdigest() != row.sha256:
-        from models.errors import CorruptDatabaseError
-
-        raise CorruptDatabaseError(
-            _("The stored letter is damaged; restore the database from a backup.")
-        )
-    return referral, content
-
-
-def stored_letter(*, db: Database, actor: Actor, referral_id: uuid.UUID) -> bytes:
-    """The PDF stored with a referral; the reading is recorded in the audit log."""
-    with db.write() as session:
-        referral, content = _stored(session, actor, referral_id)
-        audit.record(
-            session,
-            actor=actor,
-            action="view",
-            entity="referral",
-            entity_id=referral.id,
-            changes={"case_id": referral.case_id, "what": "letter"},
-        )
-    return content
-
-
-LETTER_OUTPUTS = ("save_pdf", "print", "cli")
-
-
-def record_letter_output(
-    *,
-    db: Database,
-    actor: Actor,
-    referral_id: uuid.UUID,
-    output: str,
-    params: Mapping[str, Any] | None = None,
-) -> None:
-    """Record in the audit log that a stored letter left the app (saved as a file,
-    printed, written by the command line), with the parameters used."""
-    if output not in LETTER_OUTPUTS:
-        raise ValueError(output)
-    with db.write() as session:
-        referral = get_or_404(session, Referral, referral_id)
-        require_case(actor, get_or_404(session, Case, referral.case_id))
-        audit.record(
-            session,
-            actor=actor,
-            action="export",
-            entity="referral",
-            entity_id=referral.id,
-            changes={
-                "case_id": referral.case_id,
-                "output": output,
-                "register_number": referral.register_number,
-                **dict(params or {}),
-            },
-        )

@@ -24,7 +24,7 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, select
 
-from models import audit
+from models import audit, search_index
 from models.actor import Actor
 from models.db import Database
 from models.errors import StaleEditError, ValidationFailed
@@ -282,6 +282,10 @@ def anonymize_closed_cases(
                 _anonymize_person(person)
                 session.add(person)
         session.flush()
+        for person in people:  # names and phones leave the search index; numbers stay
+            if person.id not in keep:
+                search_index.index_person(session, person)
+        search_index.purge_forgotten(session)
         for batch in _batches(case_ids):
             _blank_case_records(session, batch)
         audit.record(

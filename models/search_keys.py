@@ -16,12 +16,16 @@ from dataclasses import dataclass
 
 from models.translit import name_tokens
 
-# Country codes whose national numbers we also index, so "555 12 34 56" finds +996555123456.
-NATIONAL_PREFIXES = ("996", "7")
+# Country codes tried in front of a national number, so "555 12 34 56" finds +996555123456.
+KYRGYZSTAN, RUSSIA_KAZAKHSTAN = "996", "7"
 MIN_PHONE_DIGITS = 3
 MAX_SERIAL_DIGITS = 7
 _PHONE_JUNK = re.compile(r"[\s\-\.\(\)/+]")
-_NUMBER = re.compile(r"^\s*([^\W\d_]{1,10})?[\s\-/]*(\d{4})(?:[\s\-/]+(\d{0,7}))?\s*$")
+# A case number as typed: optional prefix (as the setting allows: a Latin letter, then
+# letters or digits), the year, the serial.
+_NUMBER = re.compile(
+    r"^\s*(?:([A-Za-z][A-Za-z0-9]{0,9}?)[\s\-/]*)?((?:19|20)\d\d)(?:[\s\-/]+(\d{0,7}))?\s*$"
+)
 _COMPACT = re.compile(r"[\W_]+")
 _NOT_DIGIT = re.compile(r"[^0-9]+")
 
@@ -43,21 +47,30 @@ def person_terms(
 
 
 def phone_tokens(phones: Iterable[str]) -> list[str]:
-    """Digits of each stored (E.164) phone, plus its national number for +996 and +7."""
+    """The digits of each stored (E.164) phone number, without the "+"."""
     out: list[str] = []
     for phone in phones:
         digits = _NOT_DIGIT.sub("", str(phone))
-        if not digits:
-            continue
-        forms = [digits]
-        for prefix in NATIONAL_PREFIXES:
-            if digits.startswith(prefix) and len(digits) > len(prefix) + 4:
-                forms.append(digits[len(prefix) :])
-                break
-        for form in forms:
-            if form not in out:
-                out.append(form)
+        if digits and digits not in out:
+            out.append(digits)
     return out
+
+
+def phone_prefixes(query: Query) -> list[str]:
+    """The beginnings of stored phone digits that a typed number may be: as typed, and
+    with the country code for a national number (0555… and 555… → 996555…, 8916… → 7916…)."""
+    digits = query.digits
+    if len(digits) < MIN_PHONE_DIGITS:
+        return []
+    if query.international:
+        return [digits]
+    if digits.startswith("0"):
+        forms = [KYRGYZSTAN + digits[1:]]
+    else:
+        forms = [digits, KYRGYZSTAN + digits, RUSSIA_KAZAKHSTAN + digits]
+        if digits.startswith("8"):
+            forms.append(RUSSIA_KAZAKHSTAN + digits[1:])
+    return [f for f in dict.fromkeys(forms) if len(f) >= MIN_PHONE_DIGITS]
 
 
 def case_terms(number: str) -> str:
@@ -89,7 +102,9 @@ class Query:
     text is a phone number or a serial (`international` when it began with + or 00);
     `number`: the compact case-number prefix when the text looks like a case number
     ("KG-2026-00042" and "kg 2026 42" give "kg202600042"; "2026-00042" gives "202600042"
-    and `number_needs_prefix`, to be completed with the organisation's prefix).
+    and `number_needs_prefix`, to be completed with the organisation's prefix). For when no
+    case has that number, a number with a prefix keeps the prefix as a name word, and one
+    without keeps its digits.
     """
 
     text: str
@@ -123,15 +138,22 @@ def read_query(text: str) -> Query:
         if serial and not serial.startswith("0") and len(serial) < 5:
             serial = serial.zfill(5)  # "KG-2026-42" is KG-2026-00042
         compact = _COMPACT.sub("", f"{letters}{year}{serial}".casefold())
-        return Query(text, number=compact, number_needs_prefix=not letters)
+        # When no case has that number, "Asan 2026" may be a name and "2026 12" a phone.
+        names = tuple(name_tokens(letters)) if letters else ()
+        digits = "" if letters else _PHONE_JUNK.sub("", text)
+        return Query(
+            text, names=names, digits=digits, number=compact, number_needs_prefix=not letters
+        )
     bare = _PHONE_JUNK.sub("", text)
     if bare.isascii() and bare.isdigit():
-        international = text.startswith("+") or bare.startswith("00")
-        digits = bare[2:] if bare.startswith("00") else bare
+        dialled = bare.startswith("00") and len(bare) > MAX_SERIAL_DIGITS  # 00 996 …
+        international = text.startswith("+") or dialled
+        digits = bare[2:] if dialled else bare
         return Query(text, digits=digits, international=international)
     return Query(text, names=tuple(name_tokens(text)))
 
 
 __all__ = [
-    "Query", "case_terms", "numbers_terms", "person_terms", "phone_tokens", "read_query",
+    "Query", "case_terms", "numbers_terms", "person_terms", "phone_prefixes", "phone_tokens",
+    "read_query",
 ]  # fmt: skip

@@ -21,12 +21,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
+from models.errors import KomokError
 from models.periods import months_of
 from models.stats_queries import FORCED_LABOUR_CATEGORIES, NOT_RECORDED, OTHER, PeriodCounts
 from models.stats_types import Cell, KeyFigure, Period, StatsReport, StatTable, TrendPoint
 from models.suppression import Key, Linked, Protection
 from models.vocab import Vocabularies
-from translations import N_
+from translations import N_, _
 
 TOTAL = "__total__"
 COUNT = "count"
@@ -98,6 +99,10 @@ class TableSpec:
     hxl_row: str = ""
     hxl_cols: tuple[str, ...] = ()
     folded: tuple[str, ...] = ()  # rows folded into "other"
+    # Unpublished cells a reader can still reason about (see `_PeriodBuilder._folding`):
+    folded_keys: dict[tuple[str, str], Key] = field(default_factory=dict)
+    folded_total_keys: dict[str, Key] = field(default_factory=dict)
+    other_before_keys: dict[str, Key] = field(default_factory=dict)  # "other" before folding
 
 
 @dataclass
@@ -163,8 +168,10 @@ def _fold(rows: list[str], values: dict[tuple[str, str], int], cols: list[str], 
 class _PeriodBuilder:
     """Registers one period's tables and figures in the shared `Linked` problem."""
 
-    def __init__(self, linked: Linked, counts: PeriodCounts, vocab: Vocabularies, k: int):
+    def __init__(self, linked: Linked, counts: PeriodCounts, vocab: Vocabularies, k: int, *,
+                 fold: bool = True):  # fmt: skip
         self.linked, self.counts, self.vocab, self.k = linked, counts, vocab, k
+        self.fold = fold
         self.pk = counts.period.key
         self.specs: list[TableSpec] = []
 
@@ -212,15 +219,44 @@ class _PeriodBuilder:
         self.specs.append(spec)
         return spec
 
+    def _folding(self, spec: TableSpec, before: dict, rows_before: list[str]) -> None:
+        """What a reader knows of the folded rows: each was 1..k−1 cases (a cell of it
+        0..k−1), and together with what "other" held they make the "other" row."""
+        if not spec.folded:
+            return
+        linked, k, cols = self.linked, self.k, spec.cols
+        one_way = len(cols) == 1
+        for r in spec.folded:
+            for c in cols:
+                key = (self.pk, spec.key, r, c, "folded")
+                linked.unpublished_cell(key, before.get((r, c), 0), 1 if one_way else 0, k - 1)
+                spec.folded_keys[(r, c)] = key
+            if one_way:
+                spec.folded_total_keys[r] = spec.folded_keys[(r, cols[0])]
+            else:
+                total = (self.pk, spec.key, r, TOTAL, "folded")
+                linked.unpublished_cell(total, sum(before.get((r, c), 0) for c in cols), 1, k - 1)
+                linked.equal(total, [spec.folded_keys[(r, c)] for c in cols])
+                spec.folded_total_keys[r] = total
+        for c in cols:
+            parts = [spec.folded_keys[(r, c)] for r in spec.folded]
+            if OTHER in rows_before:
+                key = (self.pk, spec.key, OTHER, c, "before folding")
+                linked.unpublished_cell(key, before.get((OTHER, c), 0), 0, None)
+                spec.other_before_keys[c] = key
+                parts.append(key)
+            linked.equal(spec.cell_keys[(OTHER, c)], parts)
+
     def _one_way(self, key, vocab_name, counter: Counter, total: Key | None, hxl: str, *,
                  fold: bool = True) -> TableSpec:  # fmt: skip
         rows = _codes(self.vocab, vocab_name, counter)
-        values = {(r, COUNT): counter.get(r, 0) for r in rows}
-        folded: tuple[str, ...] = ()
-        if fold and key in FOLDED_TABLES:
+        values = before = {(r, COUNT): counter.get(r, 0) for r in rows}
+        rows_before, folded = rows, ()
+        if fold and self.fold and key in FOLDED_TABLES:
             rows, values, folded = _fold(rows, values, [COUNT], self.k)
         spec = self._spec(key, vocab_name, None, rows, [COUNT], values, hxl,
                           ["#affected"], folded)  # fmt: skip
+        self._folding(spec, before, rows_before)
         if total is not None:
             spec.grand_key = total
             self.linked.equal(total, [spec.cell_keys[(r, COUNT)] for r in rows])
@@ -228,11 +264,12 @@ class _PeriodBuilder:
 
     def _two_way(self, key, row_vocab, col_vocab, rows, cols, values, hxl_row, hxl_cols, *,
                  fold: bool, col_totals: dict[str, Key], grand: Key, linear_cols: bool):
-        folded: tuple[str, ...] = ()
-        if fold:
+        before, rows_before, folded = values, rows, ()
+        if fold and self.fold:
             rows, values, folded = _fold(rows, values, cols, self.k)
         spec = self._spec(key, row_vocab, col_vocab, rows, cols, values, hxl_row, hxl_cols,
                           folded)  # fmt: skip
+        self._folding(spec, before, rows_before)
         linked = self.linked
         spec.row_total_keys = {}
         for r in rows:
@@ -263,16 +300,20 @@ class _PeriodBuilder:
         )  # fmt: skip
         # A case has one sex and at least one problem: the problems of each sex add up to
         # at least the cases of that sex, and no problem has more cases than there are.
+        # (Folded rows count once each inside "other", so only their own cells obey the
+        # second rule.)
+        single = [(r, spec.cell_keys, spec.row_total_keys) for r in spec.rows
+                  if not (r == OTHER and spec.folded)]  # fmt: skip
+        single += [(r, spec.folded_keys, spec.folded_total_keys) for r in spec.folded]
         for s in sexes:
             self._at_least_if_true({**{spec.cell_keys[(r, s)]: 1 for r in spec.rows},
                                     self.new_sex(s): -1})  # fmt: skip
-            for r in spec.rows:
-                if r != OTHER:
-                    linked.at_least({self.new_sex(s): 1, spec.cell_keys[(r, s)]: -1})
-        assert spec.row_total_keys is not None
-        for r, rkey in spec.row_total_keys.items():
-            if r != OTHER:
-                linked.at_least({self.new(): 1, rkey: -1})
+            for r, cells, _totals in single:
+                linked.at_least({self.new_sex(s): 1, cells[(r, s)]: -1})
+            if s in spec.other_before_keys:
+                linked.at_least({self.new_sex(s): 1, spec.other_before_keys[s]: -1})
+        for r, _cells, totals in single:
+            linked.at_least({self.new(): 1, totals[r]: -1})
 
     def _age_band_by_sex(self, sexes: list[str]) -> None:
         c = self.counts
@@ -286,15 +327,17 @@ class _PeriodBuilder:
 
     def _regions_within_countries(self, country: TableSpec, region: TableSpec) -> None:
         """A country's cases are at least the cases in its listed regions."""
+        countries = {r: country.cell_keys[(r, COUNT)] for r in country.rows}
+        countries.update(country.folded_total_keys)
+        regions = {r: region.cell_keys[(r, COUNT)] for r in region.rows}
+        regions.update(region.folded_total_keys)
         by_country: dict[str, list[Key]] = {}
-        for r in region.rows:
+        for r, key in regions.items():
             item = self.vocab["region"].get(r)
-            if item is not None and item.extra.get("country") in country.rows:
-                by_country.setdefault(item.extra["country"], []).append(
-                    region.cell_keys[(r, COUNT)]
-                )
+            if item is not None and item.extra.get("country") in countries:
+                by_country.setdefault(item.extra["country"], []).append(key)
         for code, keys in by_country.items():
-            self._at_least_if_true({country.cell_keys[(code, COUNT)]: 1, **{k: -1 for k in keys}})
+            self._at_least_if_true({countries[code]: 1, **{k: -1 for k in keys}})
 
     def _at_least_if_true(self, terms: dict[Key, int]) -> None:
         """An inequality the rules imply but odd data (a case without a problem, a region
@@ -312,7 +355,7 @@ class _PeriodBuilder:
         for r in spec.rows:
             linked.at_least({base: 1, spec.cell_keys[(r, COUNT)]: -1})
         category = next(s for s in self.specs if s.key == "category_by_sex")
-        totals = category.row_total_keys or {}
+        totals = {**(category.row_total_keys or {}), **category.folded_total_keys}
         shown = [totals[code] for code in FORCED_LABOUR_CATEGORIES if code in totals]
         for key in shown:
             linked.at_least({base: 1, key: -1})
@@ -391,6 +434,34 @@ def _table(spec: TableSpec, protection: Protection, linked: Linked) -> StatTable
     )
 
 
+class UnprotectableReport(KomokError):
+    """No publication pattern hides every small count (has not been seen; refused, not risked)."""
+
+    def default_message(self) -> str:
+        return _(
+            "The statistics could not be protected for this period without revealing small "
+            "numbers, so nothing was published. Choose a longer period."
+        )
+
+
+def _protected(counts, trend, trend_periods, vocab, k: int, fold: bool):
+    """Build every cell and relation of the three periods and protect them together."""
+    linked = Linked(k)
+    specs = {role: _PeriodBuilder(linked, counts[role], vocab, k, fold=fold).build()
+             for role in ROLES}  # fmt: skip
+    _open_relation(linked, counts["current"], counts["previous"])
+    for month in trend_periods:
+        linked.cell(("new", month.key), trend[month.key], WEIGHT_TREND)
+    in_trend = {m.key for m in trend_periods}
+    for role in ("current", "previous"):
+        period = counts[role].period
+        if period.kind != "month":
+            months = [m.key for m in months_of(period)]
+            if all(m in in_trend for m in months):
+                linked.equal(("new", period.key), [("new", m) for m in months])
+    return linked, specs, linked.protect()
+
+
 def assemble(
     counts: Mapping[str, PeriodCounts],
     trend: Mapping[str, int],
@@ -403,20 +474,14 @@ def assemble(
     software_version: str,
 ) -> Assembly:
     """Protect and publish: `counts` by role ("current", "previous", "year_ago")."""
-    linked = Linked(k)
-    specs = {role: _PeriodBuilder(linked, counts[role], vocab, k).build() for role in ROLES}
-    current, previous = counts["current"], counts["previous"]
-    _open_relation(linked, current, previous)
-    for month in trend_periods:
-        linked.cell(("new", month.key), trend[month.key], WEIGHT_TREND)
-    in_trend = {m.key for m in trend_periods}
-    for role in ("current", "previous"):
-        period = counts[role].period
-        if period.kind != "month":
-            months = [m.key for m in months_of(period)]
-            if all(m in in_trend for m in months):
-                linked.equal(("new", period.key), [("new", m) for m in months])
-    protection = linked.protect()
+    for fold in (True, False):
+        linked, specs, protection = _protected(counts, trend, trend_periods, vocab, k, fold)
+        small = protection.primary | protection.withheld
+        small |= {key for key in protection.unpublished if 1 <= linked.values[key] < k}
+        if small <= set(protection.witness):
+            break
+    else:
+        raise UnprotectableReport()
     cell = lambda key: _cell(protection, linked, key)  # noqa: E731
 
     def figures(role: str) -> dict[str, Cell]:

@@ -16,6 +16,11 @@ it a different value. `Linked.protect()` finds such an alternative for every pri
 hides the cheapest extra cells a move needs. The moves are returned as witnesses, so a
 test can check the proof without trusting the search.
 
+Some counts are never shown but a reader can still reason about them: the small
+categories folded into "other" are each 1..k−1 and add up (with what "other" held) to the
+"other" row. They are registered as *unpublished* cells with the bounds a reader knows,
+and protected like primary cells.
+
 Very few cases can leave no move at all: four cases from four oblasts make four "<5"
 cells that add up to a "<5" total, so each must be 1. Then the small cells linked to it
 are *withheld* — shown as "…" instead of "<k", so a reader no longer knows they are below
@@ -40,19 +45,26 @@ class Protection:
 
     `witness[key]` maps cells to +1/−1: adding it to the true counts gives different
     counts that fit every published number, relation and bound, with `key` changed; there
-    is one for every primary and every withheld cell. `withheld` cells are small counts
-    shown as "…" (a last resort, see the module docstring): a reader knows only that
-    they are at least 1.
+    is one for every primary and withheld cell and every small unpublished one.
+    `withheld` cells are small counts shown as "…" (a last resort, see the module
+    docstring): a reader knows only that they are at least 1. `unpublished` cells are
+    never shown (folded categories).
     """
 
     primary: frozenset[Key]
     secondary: frozenset[Key]
     withheld: frozenset[Key] = frozenset()
     witness: Mapping[Key, Mapping[Key, int]] = field(default_factory=dict)
+    unpublished: frozenset[Key] = frozenset()
 
     def hidden(self, key: Key) -> bool:
         """Whether the cell `key` is not published."""
-        return key in self.primary or key in self.secondary or key in self.withheld
+        return (
+            key in self.primary
+            or key in self.secondary
+            or key in self.withheld
+            or key in self.unpublished
+        )
 
 
 class Linked:
@@ -64,6 +76,7 @@ class Linked:
         self.k = k
         self.values: dict[Key, int] = {}
         self.weights: dict[Key, float] = {}
+        self.unpublished: dict[Key, tuple[int, int | None]] = {}  # key → reader's bounds
         self.equations: list[dict[Key, int]] = []
         self.inequalities: list[dict[Key, int]] = []
 
@@ -78,6 +91,15 @@ class Linked:
             raise ValueError(f"cell {key!r} registered as {known} and {value}")
         self.values[key] = value
         self.weights[key] = max(weight, self.weights.get(key, 0.0))
+        return key
+
+    def unpublished_cell(self, key: Key, value: int, low: int, high: int | None) -> Key:
+        """Register a count that is never shown but that a reader knows lies in low..high
+        (None: no upper bound); one of 1..k−1 is protected like a primary cell."""
+        if not low <= value <= (value if high is None else high):
+            raise ValueError(f"unpublished cell {key!r} = {value} outside {low}..{high}")
+        self.cell(key, value)
+        self.unpublished[key] = (low, high)
         return key
 
     def equal(self, total: Key, parts: Iterable[Key]) -> None:
@@ -148,8 +170,14 @@ class _Search:
         for q, ineq in enumerate(self.ineqs):
             for i, _c in ineq:
                 self.ineqs_of[i].append(q)
-        # 0 published, 1 primary ("<k"), 2 secondary ("…", ≥ k), 3 withheld ("…", ≥ 1)
+        # 0 published, 1 primary ("<k"), 2 secondary ("…", ≥ k), 3 withheld ("…", ≥ 1),
+        # 4 unpublished (bounds in self.bounds)
         self.state = [1 if 1 <= v < self.k else 0 for v in self.value]
+        self.bounds: dict[int, tuple[int, float]] = {}
+        for key, (low, high) in problem.unpublished.items():
+            i = index[key]
+            self.state[i] = 4
+            self.bounds[i] = (low, INF if high is None else high)
 
     # bounds of a hidden cell as a reader of the report knows them
     def _allowed(self, i: int, step: int, *, extend: bool) -> bool:
@@ -158,20 +186,24 @@ class _Search:
             return 1 <= v <= self.k - 1
         if state == 3:
             return v >= 1
+        if state == 4:
+            low, high = self.bounds[i]
+            return low <= v <= high
         if state == 2 or (extend and self.value[i] > 0):
             return v >= self.k
         return False
 
     def run(self) -> Protection:
         witness: dict[Key, dict[Key, int]] = {}
-        small = [i for i, s in enumerate(self.state) if s == 1]
+        small = [i for i, s in enumerate(self.state)
+                 if s == 1 or (s == 4 and 1 <= self.value[i] < self.k)]  # fmt: skip
         for x in small:
             move = self._protect_one(x) if self.state[x] == 1 else self._protect_withheld(x)
             if move is not None:
                 witness[self.keys[x]] = {self.keys[i]: d for i, d in move.items()}
         pick = {s: frozenset(self.keys[i] for i, st in enumerate(self.state) if st == s)
-                for s in (1, 2, 3)}  # fmt: skip
-        return Protection(pick[1], pick[2], pick[3], witness)
+                for s in (1, 2, 3, 4)}  # fmt: skip
+        return Protection(pick[1], pick[2], pick[3], witness, pick[4])
 
     def _protect_one(self, x: int) -> dict[int, int] | None:
         for extend, budget in ((False, QUICK_BUDGET), (True, SEARCH_BUDGET),
@@ -198,7 +230,7 @@ class _Search:
         return None
 
     def _protect_withheld(self, x: int) -> dict[int, int] | None:
-        """A move for a small cell already withheld by an earlier last resort."""
+        """A move for a withheld or unpublished small cell."""
         move = self._best_move(x, extend=True, budget=SEARCH_BUDGET * 10)
         if move is not None:
             for i in move:

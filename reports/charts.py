@@ -587,6 +587,7 @@ def report_charts(report: StatsReport, *, language: str, width: float = 480) -> 
         note = " ".join(s for s in (
             note + "." if note else "",
             t(N_("Schematic map: tiles stand for oblasts and cities, not their borders.")),
+            folded_note(words, report, table),
             hidden_note(words, k, list(cells.values())),
         ) if s)  # fmt: skip
         add("oblast", N_("Oblast of origin"), drawing, note, list(cells.values()))

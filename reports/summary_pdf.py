@@ -641,7 +641,6 @@ class SummaryRenderer:
         )
         canvas.restoreState()
 
-
     def _demo_mark(self, canvas: Canvas) -> None:
         """A large diagonal "demo data" mark, so invented numbers are never taken as real."""
         width, height = self.pagesize

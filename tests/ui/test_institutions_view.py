@@ -4,7 +4,7 @@ shipped list, stale edits, and a volunteer's read-only directory (on an SQLCiphe
 from __future__ import annotations
 
 import shiboken6
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QLineEdit
 from sqlmodel import select
 
@@ -70,6 +70,7 @@ def test_search_and_filters(qtbot, real_vault):
 def test_add_an_institution_with_a_refused_value_kept(qtbot, real_vault, monkeypatch):
     view = _view(qtbot, real_vault)
     assert view.model.rows == [] and view.add_button.isVisible()
+    assert "Update shipped list" in view.status.text()  # an empty directory says what to do
     view.add()
     dialog = view.findChild(InstitutionDialog)
     dialog.fields["name_ky"].setText("Москвадагы «Ынтымак» диаспорасы")
@@ -231,6 +232,21 @@ def test_update_shipped_list_shows_changes_then_applies(qtbot, real_vault, monke
     again.reject()
     with real_vault.db.read() as session:
         assert session.exec(select(AuditEntry).where(AuditEntry.action == "sync")).all()
+
+
+def test_sort_and_columns_are_remembered(qtbot, real_vault):
+    _synced(real_vault)
+    view = _view(qtbot, real_vault)
+    view.table.sortByColumn(view.model.COL_COUNTRY, Qt.SortOrder.DescendingOrder)
+    view.table.horizontalHeader().resizeSection(view.model.COL_NAME, 333)
+    settings = QSettings()
+    view.save_state(settings)
+    again = InstitutionsView(real_vault)
+    qtbot.addWidget(again)
+    again.restore_state(settings)
+    assert again.table.horizontalHeader().sectionSize(again.model.COL_NAME) == 333
+    assert again.proxy.sortColumn() == again.model.COL_COUNTRY
+    assert again.proxy.sortOrder() == Qt.SortOrder.DescendingOrder
 
 
 def test_volunteers_read_the_directory_only(qtbot, real_vault):

@@ -10,7 +10,9 @@ from pypdf import PdfReader
 from PySide6.QtCore import Qt
 from sqlmodel import select
 
-from desktop.referral_dialog import PAGE_ROLE, ReferralDialog, print_support
+from desktop.letter_printing import print_support
+from desktop.referral_dialog import ReferralDialog
+from desktop.referral_form import CODE_ROLE
 from models import cases, people
 from models.tables import AuditEntry, Institution, Referral
 from tests.ui.test_settings_support import other_user, screenshot, settle
@@ -72,7 +74,7 @@ def open_dialog(qtbot, opened, case_id) -> ReferralDialog:
 
 def checked(widget) -> list[str]:
     return [
-        widget.item(i).data(PAGE_ROLE)
+        widget.item(i).data(CODE_ROLE)
         for i in range(widget.count())
         if widget.item(i).checkState() == Qt.CheckState.Checked
     ]
@@ -80,28 +82,28 @@ def checked(widget) -> list[str]:
 
 def choose(qtbot, dialog, institution) -> None:
     with qtbot.waitSignal(dialog.previewed, timeout=15_000):
-        dialog.select_institution(institution.id)
+        dialog.form.select_institution(institution.id)
 
 
 def test_choosing_an_institution_proposes_letter_language_and_minimal_facts(qtbot, real_vault):
     case = make_case(real_vault)
     places = make_institutions(real_vault)
     dialog = open_dialog(qtbot, real_vault, case.id)
-    assert dialog.heading.text().endswith(case.number)
+    assert dialog.form.heading.text().endswith(case.number)
     assert not dialog.save_pdf_button.isEnabled() and not dialog.print_button.isEnabled()
-    dialog.reason.setPlainText("Зарплату не выплачивают с марта.")
+    dialog.form.reason.setPlainText("Зарплату не выплачивают с марта.")
     choose(qtbot, dialog, places["inspectorate"])
-    assert dialog.template.currentData() == "wage_complaint"
-    assert dialog.language.currentData() == "ru"
-    assert checked(dialog.facts) == ["full_name", "location", "employer"]
-    assert "phone" not in checked(dialog.facts)  # recorded, but this letter does not need it
+    assert dialog.form.template.currentData() == "wage_complaint"
+    assert dialog.form.language.currentData() == "ru"
+    assert checked(dialog.form.facts) == ["full_name", "location", "employer"]
+    assert "phone" not in checked(dialog.form.facts)  # recorded, but this letter does not need it
     assert len(dialog.page_labels) >= 1
     qtbot.wait(50)
     screenshot(dialog, "referral-dialog.png")
     # A Kyrgyz ministry: the letter in Kyrgyz, and the template for that kind of body.
     choose(qtbot, dialog, places["ministry"])
-    assert dialog.language.currentData() == "ky"
-    assert dialog.template.currentData() == "consular_assistance"
+    assert dialog.form.language.currentData() == "ky"
+    assert dialog.form.template.currentData() == "consular_assistance"
 
 
 def test_a_missing_value_is_listed_instead_of_a_preview(qtbot, real_vault):
@@ -118,9 +120,9 @@ def test_saving_numbers_the_letter_then_it_can_be_saved_and_printed(qtbot, real_
     case = make_case(real_vault)
     places = make_institutions(real_vault)
     dialog = open_dialog(qtbot, real_vault, case.id)
-    dialog.reason.setPlainText("Зарплату не выплачивают с марта.")
+    dialog.form.reason.setPlainText("Зарплату не выплачивают с марта.")
     choose(qtbot, dialog, places["inspectorate"])
-    dialog.services.item(3).setCheckState(Qt.CheckState.Checked)  # labour dispute
+    dialog.form.services.item(3).setCheckState(Qt.CheckState.Checked)  # labour dispute
     with qtbot.waitSignal(dialog.issued, timeout=15_000) as issued:
         dialog.save_button.click()
     settle(qtbot)
@@ -156,9 +158,9 @@ def test_without_consent_a_caseworker_is_told_to_ask_a_coordinator(qtbot, real_v
     places = make_institutions(real_vault)
     caseworker = other_user(real_vault, "kanat", "caseworker")
     dialog = open_dialog(qtbot, caseworker, case.id)
-    assert "not recorded" in dialog.consent.text()
-    assert dialog.override.isHidden()
-    dialog.reason.setPlainText("Зарплату не выплачивают.")
+    assert "not recorded" in dialog.form.consent.text()
+    assert dialog.form.override.isHidden()
+    dialog.form.reason.setPlainText("Зарплату не выплачивают.")
     choose(qtbot, dialog, places["inspectorate"])
     assert "coordinator" in dialog.message.text()
     assert dialog.page_labels == []
@@ -168,13 +170,13 @@ def test_a_coordinator_overrides_a_missing_consent_with_a_reason(qtbot, real_vau
     case = make_case(real_vault, consent_refer=False)
     places = make_institutions(real_vault)
     dialog = open_dialog(qtbot, real_vault, case.id)
-    assert not dialog.override.isHidden()
-    dialog.reason.setPlainText("Зарплату не выплачивают.")
+    assert not dialog.form.override.isHidden()
+    dialog.form.reason.setPlainText("Зарплату не выплачивают.")
     choose(qtbot, dialog, places["inspectorate"])
     assert "write why" in dialog.message.text()
     with qtbot.waitSignal(dialog.previewed, timeout=15_000):
-        dialog.override.setChecked(True)
-        dialog.override_reason.setPlainText("The client is in hospital and cannot sign.")
+        dialog.form.override.setChecked(True)
+        dialog.form.override_reason.setPlainText("The client is in hospital and cannot sign.")
     assert dialog.page_labels
     with qtbot.waitSignal(dialog.issued, timeout=15_000):
         dialog.save_button.click()

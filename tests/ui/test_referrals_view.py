@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 import pytest
 import shiboken6
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSettings, Qt
 from sqlmodel import select
 
 from desktop.referral_dialogs import LetterPreview, StatusDialog
@@ -133,6 +133,20 @@ def test_sorting_by_a_column(qtbot, real_vault, letters):
     assert [r.id for r in view.model.rows] == [
         letters["draft"].id, letters["overdue"].id, letters["fresh"].id
     ]  # fmt: skip
+
+
+def test_sort_and_columns_are_remembered(qtbot, real_vault, letters):
+    view = _view(qtbot, real_vault)
+    header = view.table.horizontalHeader()
+    header.setSortIndicator(view.model.COL_CASE, Qt.SortOrder.AscendingOrder)
+    header.resizeSection(view.model.COL_INSTITUTION, 222)
+    settings = QSettings()
+    view.save_state(settings)
+    again = ReferralsView(real_vault)
+    qtbot.addWidget(again)
+    again.restore_state(settings)
+    assert again.table.horizontalHeader().sectionSize(again.model.COL_INSTITUTION) == 222
+    assert (again.model.query.sort, again.model.query.descending) == ("case", False)
 
 
 def test_change_status_with_a_date_and_note(qtbot, real_vault, letters):

@@ -36,9 +36,7 @@ def _compute(qtbot, view: StatisticsView, kind="year", year=None, language="ru")
 
 def _audit(opened, fmt: str) -> list[AuditEntry]:
     with opened.db.read() as session:
-        rows = session.exec(
-            select(AuditEntry).where(AuditEntry.entity == "statistics")
-        ).all()
+        rows = session.exec(select(AuditEntry).where(AuditEntry.entity == "statistics")).all()
     return [row for row in rows if row.changes.get("format") == fmt]
 
 

@@ -214,7 +214,7 @@ def test_an_unfinished_intake_is_kept_and_offered_back(qtbot, window, demo_vault
     record = load_draft(db=demo_vault.db, actor=demo_vault.actor, key=INTAKE_KEY)
     assert record is not None and record.data["values"]["given_name"] == "Мирлан"
     dialog.hide()  # killed
-    window.intake = None
+    window.cases.intake = None
 
     second = window.new_case()
     qtbot.waitUntil(lambda: second.offer is not None, timeout=TIMEOUT)

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 from sqlmodel import select
 
 from desktop.case_tab_timeline import describe_entry
+from desktop.referral_dialog import ReferralDialog
 from models.tables import Attachment, Case, CaseEvent, FollowUp, Institution, Referral, User
 from models.vocab import default_vocabularies
 from tests.ui import test_workspace
@@ -171,6 +172,15 @@ def test_referrals_are_listed(qtbot, window, demo_vault):
     assert "OUT-2026-0099" in numbers
     row = numbers.index("OUT-2026-0099")
     assert tab.model.index(row, 1).data() == "Consulate General in Yekaterinburg"
+    workspace.tabs.setCurrentWidget(tab)
+    with qtbot.waitSignal(tab.reload_requested, timeout=10_000):
+        tab.new_button.click()
+        dialog = tab.dialog
+        assert isinstance(dialog, ReferralDialog) and dialog.isVisible()
+        assert dialog.case_id == case_id
+        qtbot.waitUntil(lambda: dialog.options is not None, timeout=10_000)
+        dialog.reject()
+    assert tab.dialog is None
     window.set_language("ru")
     assert tab.model.index(row, 1).data() == "Генеральное консульство в Екатеринбурге"
     assert tab.model.index(row, 2).data() == default_vocabularies()["referral_status"].label(

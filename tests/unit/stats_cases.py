@@ -149,69 +149,70 @@ def direct_trend(cases: list[FakeCase], months: tuple[Period, ...]) -> dict[str,
 
 
 # --- drawing case sets --------------------------------------------------------------------
+# Strategies are built once: building them inside each draw makes generation very slow.
 
 START = date(2025, 1, 1)
 DAYS = 500  # up to mid-May 2026
-
-
-def _dates(draw, start: date = START, days: int = DAYS) -> date:
-    return start + timedelta(days=draw(st.integers(0, days)))
+_DAY = st.integers(0, DAYS)
+_SPAN = st.integers(0, 120)
+_BOOL = st.booleans()
+_TENTH = st.integers(0, 9)
+_FIFTH = st.integers(0, 4)
+_COUNTRY = st.sampled_from(("ru", "ru", "kz", "tr", None, "zz_unlisted"))
+_REGION = {code: st.sampled_from(regions) for code, regions in REGIONS.items()}
+_BIRTH = st.sampled_from(("date", "date", "year", "none"))
+_YEAR, _MONTH, _MDAY = st.integers(1955, 2009), st.integers(1, 12), st.integers(1, 28)
+_CATS = st.lists(st.sampled_from(CATEGORIES), min_size=1, max_size=3, unique=True)
+_KIND, _STATUS = st.sampled_from(KINDS), st.sampled_from(STATUSES)
+_SENT = st.none() | st.integers(0, 60)
+_SERVICES = st.lists(st.sampled_from(ASSISTANCE), max_size=2, unique=True)
+_N_REFERRALS = st.integers(0, 2)
+_REASON = st.sampled_from(("resolved", "resolved", "lost_contact", "duplicate"))
+_SEX = st.sampled_from(("male", "male", "female", "unknown", "other"))
+_OBLAST = st.sampled_from(("osh_oblast", "chuy", "naryn", "batken", None))
+_SECTOR = st.sampled_from(("trade", "construction", "services", None, "Строймонтаж"))
+_INDICATORS = st.lists(st.sampled_from(INDICATORS), max_size=3, unique=True)
+_FAMILY, _SUFFIX = st.sampled_from(FAMILY), st.sampled_from(("", "-Уулу"))
+_GIVEN, _PATRONYMIC = st.sampled_from(GIVEN), st.sampled_from(PATRONYMIC)
+_PHONE = st.integers(1000000, 9999999)
 
 
 @st.composite
 def fake_case(draw, index: int = 0) -> FakeCase:
-    opened = _dates(draw)
-    closed = None
-    if draw(st.booleans()):
-        closed = opened + timedelta(days=draw(st.integers(0, 120)))
-    country = draw(st.sampled_from(("ru", "ru", "kz", "tr", None, "zz_unlisted")))
-    region = None
-    if country in REGIONS and draw(st.integers(0, 4)):
-        region = draw(st.sampled_from(REGIONS[country]))
-    birth = draw(st.sampled_from(("date", "date", "year", "none")))
-    born = date(draw(st.integers(1955, 2009)), draw(st.integers(1, 12)), draw(st.integers(1, 28)))
-    cats = draw(st.lists(st.sampled_from(CATEGORIES), min_size=1, max_size=3, unique=True))
-    referrals = draw(
-        st.lists(
-            st.builds(
-                FakeReferral,
-                kind=st.sampled_from(KINDS),
-                status=st.sampled_from(STATUSES),
-                sent_on=st.none() | st.builds(lambda d: opened + timedelta(days=d),
-                                              st.integers(0, 60)),
-                services=st.lists(st.sampled_from(ASSISTANCE), max_size=2, unique=True),
-            ),
-            max_size=2,
-        )
-    )  # fmt: skip
-    for r in referrals:
-        if r.status == "draft":
-            r.sent_on = None
+    opened = START + timedelta(days=draw(_DAY))
+    closed = opened + timedelta(days=draw(_SPAN)) if draw(_BOOL) else None
+    country = draw(_COUNTRY)
+    region = draw(_REGION[country]) if country in REGIONS and draw(_FIFTH) else None
+    birth = draw(_BIRTH)
+    born = date(draw(_YEAR), draw(_MONTH), draw(_MDAY))
+    cats = draw(_CATS)
+    referrals = []
+    for _ in range(draw(_N_REFERRALS)):
+        status, sent = draw(_STATUS), draw(_SENT)
+        sent_on = None if status == "draft" or sent is None else opened + timedelta(days=sent)
+        referrals.append(FakeReferral(draw(_KIND), status, sent_on, draw(_SERVICES)))
+    forced = bool(set(cats) & set(FORCED_LABOUR_CATEGORIES))
     return FakeCase(
         opened_on=opened,
         closed_on=closed,
-        closure_reason=draw(st.sampled_from(("resolved", "resolved", "lost_contact", "duplicate")))
-        if closed
-        else None,
-        consent=draw(st.integers(0, 9)) > 0,
-        sex=draw(st.sampled_from(("male", "male", "female", "unknown", "other"))),
+        closure_reason=draw(_REASON) if closed else None,
+        consent=draw(_TENTH) > 0,
+        sex=draw(_SEX),
         birth_date=born if birth == "date" else None,
         birth_year=born.year if birth in ("date", "year") else None,
-        oblast=draw(st.sampled_from(("osh_oblast", "chuy", "naryn", "batken", None))),
+        oblast=draw(_OBLAST),
         country=country,
         region=region,
-        sector=draw(st.sampled_from(("trade", "construction", "services", None, "Строймонтаж"))),
+        sector=draw(_SECTOR),
         categories=cats,
-        indicators=draw(st.lists(st.sampled_from(INDICATORS), max_size=3, unique=True))
-        if set(cats) & set(FORCED_LABOUR_CATEGORIES)
-        else [],
-        assistance=draw(st.lists(st.sampled_from(ASSISTANCE), max_size=2, unique=True)),
+        indicators=draw(_INDICATORS) if forced else [],
+        assistance=draw(_SERVICES),
         referrals=referrals,
-        family_name=draw(st.sampled_from(FAMILY)) + draw(st.sampled_from(("", "-Уулу"))),
-        given_name=draw(st.sampled_from(GIVEN)),
-        patronymic=draw(st.sampled_from(PATRONYMIC)),
+        family_name=draw(_FAMILY) + draw(_SUFFIX),
+        given_name=draw(_GIVEN),
+        patronymic=draw(_PATRONYMIC),
         latin_name=f"TESTCLIENT {index:04d}",
-        phones=[f"+99655{draw(st.integers(1000000, 9999999))}"],
+        phones=[f"+99655{draw(_PHONE)}"],
         number=f"KG-2026-{index:05d}",
     )
 

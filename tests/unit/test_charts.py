@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -175,3 +176,28 @@ def test_bars_only_for_published_counts(values):
     hidden = sum(1 for v in values if not isinstance(v, int))
     assert sum(1 for t in _strings(drawing) if t in ("<5", "…")) == hidden
     assert _svg_texts(charts.to_svg(drawing))
+
+
+def test_a_chart_with_nothing_published_becomes_a_note():
+    report = sample_report()
+    hidden = StatTable("sector", "Sector", "sector", None, ("construction", "trade"),
+                       ("count",), ((Cell(None, primary=True),), (Cell(None, secondary=True),)),
+                       grand_total=Cell(None, secondary=True))  # fmt: skip
+    empty = StatTable("closed_by_reason", "Closed", "closure_reason", None, ("resolved",),
+                      ("count",), ((Cell(0),),), grand_total=Cell(0))  # fmt: skip
+    made = charts.report_charts(
+        dataclasses.replace(report, tables=(hidden, empty), trend=()), language="en"
+    )
+    assert _strings(made["sector"].drawing) == [
+        "Every count of this chart is hidden to protect small numbers."
+    ]
+    assert _strings(made["closed_by_reason"].drawing) == ["No cases to show for this period."]
+    assert not _bars(made["sector"].drawing)
+
+
+def test_folded_categories_are_named_under_the_chart():
+    report = sample_report()
+    report = dataclasses.replace(report, extra={"folded": {"oblast": ["naryn", "talas"]}})
+    made = charts.report_charts(report, language="ru")
+    assert "Нарынская область и Таласская область" in made["oblast"].note
+    assert "Другое" in made["oblast"].note

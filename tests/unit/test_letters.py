@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pypdfium2
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image
 from pypdf import PdfReader
 
@@ -362,3 +364,39 @@ def test_compose_does_not_mutate_its_input():
     data = letter_input("consular_assistance", "ru")
     compose_letter(data)
     assert replace(data) == data
+
+
+# --- open input --------------------------------------------------------------------
+
+REASON_TEXT = st.text(
+    alphabet=st.characters(blacklist_categories=("Cc", "Cs"), whitelist_characters="\n"),
+    min_size=1,
+    max_size=300,
+).filter(lambda s: s.strip())
+
+
+@settings(max_examples=25, deadline=None)
+@given(reason=REASON_TEXT)
+def test_any_reason_text_renders_as_written(reason):
+    """Markup characters, any script, line breaks: the reason is printed, never interpreted."""
+    context = compose_letter(letter_input("partner_referral", "ru", reason=reason))
+    text = flat(pdf_text(render_letter(context)))
+    assert NUMBER in text
+    ascii_words = [w for w in reason.split() if w.isascii() and w.isalnum() and len(w) > 3]
+    for word in ascii_words[:3]:
+        assert word in text
+
+
+@settings(max_examples=200, deadline=None)
+@given(fmt=st.text(max_size=45))
+def test_any_register_format_is_refused_or_makes_a_usable_number(fmt):
+    from models.register import check_register_format, format_register_number
+
+    try:
+        checked = check_register_format(fmt)
+    except ValueError:
+        return
+    first = format_register_number(checked, year=2026, serial=1)
+    second = format_register_number(checked, year=2026, serial=2)
+    next_year = format_register_number(checked, year=2027, serial=1)
+    assert first != second and first != next_year and len(first) <= 64

@@ -177,3 +177,11 @@ def test_renderer_geometry_and_styles():
 def test_unsupported_language_is_refused():
     with pytest.raises(UnsupportedLanguage):
         render_summary(sample_report(), language="fr")
+
+
+def test_demo_data_is_marked_on_every_page():
+    report = dataclasses.replace(sample_report(), extra={"demo": True})
+    reader = PdfReader(io.BytesIO(render_summary(report, language="en")))
+    assert all("DEMO DATA: invented cases" in page.extract_text() for page in reader.pages)
+    plain = PdfReader(io.BytesIO(render_summary(sample_report(), language="en")))
+    assert "DEMO" not in plain.pages[0].extract_text()

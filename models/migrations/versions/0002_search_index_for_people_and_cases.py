@@ -14,7 +14,6 @@ indexed here in batches, before the full-text index is built in one pass.
 import json
 
 import sqlalchemy as sa
-
 from alembic import op
 
 revision = "0002"
@@ -93,7 +92,7 @@ def downgrade() -> None:
 
 def _backfill(bind: sa.Connection) -> None:
     """Index every existing client, in the order they were recorded, BATCH at a time."""
-    from models.search_keys import person_terms, numbers_terms
+    from models.search_keys import numbers_terms, person_terms
 
     entries = sa.table(
         "search_entries",
@@ -145,7 +144,9 @@ def _in_batches(bind: sa.Connection, table, columns):
             last = rows[-1][0]
             yield rows
     else:
-        result = bind.execution_options(stream_results=True, yield_per=BATCH).execute(
-            sa.select(*columns).order_by(table.c.created_at, table.c.id)
+        result = bind.execute(
+            sa.select(*columns)
+            .order_by(table.c.created_at, table.c.id)
+            .execution_options(stream_results=True, yield_per=BATCH)
         )
         yield from result.partitions(BATCH)
