@@ -381,14 +381,25 @@ class CaseListModel(PagedQueryModel):
     ) -> None:
         query = q.CaseListQuery(viewer=actor, person_id=person_id)
         super().__init__(db, query, page_size=page_size, parent=parent)
+        self._walks: dict[q.CaseListQuery, bool] = {}  # see read_page
         self._vocab = default_vocabularies()
         self._locales: dict[str, Locale] = {}
 
     def read_page(self, session: Session, query: Any, after: Any, limit: int) -> list[Any]:
-        return q.fetch_page(session, query, after=after, limit=limit)
+        # Runs on the one worker thread: how to read a query is decided once, then reused
+        # for its later pages (the probe is not free on a large database).
+        walk = self._walks.get(query)
+        if walk is None:
+            walk = self._walks[query] = q.walks_order_index(session, query)
+        return q.fetch_page(session, query, after=after, limit=limit, walk=walk)
 
     def count(self, session: Session, query: Any) -> int:
         return q.count_cases(session, query)
+
+    def refresh(self) -> None:
+        """Read the first page and the count again; how to read them is decided anew."""
+        self._walks = {}
+        super().refresh()
 
     @property
     def filters(self) -> q.CaseFilter:

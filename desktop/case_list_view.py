@@ -69,7 +69,7 @@ class CaseListView(QWidget):
     """The case table, its filters, count and refresh button; emits `case_activated(uuid)`."""
 
     title = N_("Cases")
-    case_activated = Signal(uuid.UUID)
+    case_activated = Signal(object)  # the activated case's UUID
 
     def __init__(self, db: Database, actor: Actor, parent: QWidget | None = None) -> None:
         super().__init__(parent)

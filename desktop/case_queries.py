@@ -52,7 +52,12 @@ SORTS = (
 
 # Orders the database can read from an index, and "few" rows for a filter (see
 # `walks_order_index`).
-INDEXED_SORTS = frozenset({SORT_NUMBER, SORT_STATUS, SORT_OPENED})
+ORDER_INDEX_COLUMNS = {
+    SORT_NUMBER: frozenset({"number"}),
+    SORT_STATUS: frozenset({"status", "opened_on"}),
+    SORT_OPENED: frozenset({"opened_on"}),
+}
+INDEXED_SORTS = frozenset(ORDER_INDEX_COLUMNS)
 FEW_MATCHES = 20_000
 
 # Special values of `CaseFilter.assignees` besides user UUIDs (as 32 hex digits).
@@ -156,13 +161,16 @@ def _sort_keys(sort: str) -> list[ColumnElement]:
     return [*keys, Case.id]
 
 
-def _assignee_condition(codes: frozenset[str], viewer: Actor | None) -> ColumnElement[bool]:
-    """Cases assigned to any of `codes` (user hex ids, "me", "unassigned")."""
+def _assignee_condition(
+    codes: frozenset[str], viewer: Actor | None, column: Any = Case.assigned_user_id
+) -> ColumnElement[bool]:
+    """Cases whose `column` (the assignee) is any of `codes` (user hex ids, "me",
+    "unassigned")."""
     ids: list[uuid.UUID] = []
     conditions: list[ColumnElement[bool]] = []
     for code in sorted(codes):
         if code == UNASSIGNED:
-            conditions.append(Case.assigned_user_id.is_(None))
+            conditions.append(column.is_(None))
         elif code == ASSIGNED_ME:
             if viewer is not None and viewer.user_id is not None:
                 ids.append(viewer.user_id)
@@ -172,7 +180,7 @@ def _assignee_condition(codes: frozenset[str], viewer: Actor | None) -> ColumnEl
             except ValueError:
                 continue  # a remembered user id that no longer parses matches nobody
     if ids:
-        conditions.append(Case.assigned_user_id.in_(sorted(set(ids))))
+        conditions.append(column.in_(sorted(set(ids))))
     return or_(*conditions) if conditions else false()
 
 
@@ -209,33 +217,39 @@ def filter_conditions(query: CaseListQuery, *, walk: bool = False) -> list[Colum
     """The WHERE conditions of a query: what the viewer may see, then each filter set.
 
     Filters kept in other tables (categories, the client's oblast, overdue follow-ups)
-    never join, so case rows are never multiplied. By default they are `IN (SELECT …)`,
-    which lets the database start from the filter's index (right for counting, and for
-    orders it must sort anyway); with `walk` they are `EXISTS (…)` tests, which make it
-    walk the order's index and test case by case until the page is full (right when many
-    cases match).
+    never join, so case rows are never multiplied. By default every filter lets the
+    database start from its index (right for counting, for few matches, and for orders
+    it must sort anyway): other tables are `IN (SELECT …)`. With `walk` they are
+    `EXISTS (…)` tests and the filtered columns outside the order's index are hidden from
+    the planner (`coalesce(c, c)`), so it walks the order's index and tests case by case
+    until the page is full (right when many cases match: see `walks_order_index`).
     """
     f = query.filters
+    ordered = ORDER_INDEX_COLUMNS.get(query.sort, frozenset()) if walk else frozenset()
+
+    def col(column: Any) -> Any:
+        return column if not walk or column.key in ordered else func.coalesce(column, column)
+
     where: list[ColumnElement[bool]] = []
     if query.viewer is not None:
         where += visible_cases(query.viewer)
     if query.person_id is not None:
         where.append(Case.person_id == query.person_id)
     if f.statuses:
-        where.append(Case.status.in_(sorted(f.statuses)))
+        where.append(col(Case.status).in_(sorted(f.statuses)))
     destination = []
     if f.countries:
-        destination.append(Case.destination_country.in_(sorted(f.countries)))
+        destination.append(col(Case.destination_country).in_(sorted(f.countries)))
     if f.regions:
-        destination.append(Case.destination_region.in_(sorted(f.regions)))
+        destination.append(col(Case.destination_region).in_(sorted(f.regions)))
     if destination:
         where.append(or_(*destination))
     if f.assignees:
-        where.append(_assignee_condition(f.assignees, query.viewer))
+        where.append(_assignee_condition(f.assignees, query.viewer, col(Case.assigned_user_id)))
     if f.opened_from is not None:
-        where.append(Case.opened_on >= f.opened_from)
+        where.append(col(Case.opened_on) >= f.opened_from)
     if f.opened_to is not None:
-        where.append(Case.opened_on <= f.opened_to)
+        where.append(col(Case.opened_on) <= f.opened_to)
     for related in _related_filters(query):
         if walk:
             where.append(exists().where(related.correlated))
@@ -245,21 +259,19 @@ def filter_conditions(query: CaseListQuery, *, walk: bool = False) -> list[Colum
 
 
 def walks_order_index(session: Session, query: CaseListQuery) -> bool:
-    """Whether a page is best read by walking the order's index and testing each case.
+    """Whether pages are best read by walking the order's index and testing each case.
 
-    That is so when the order has an index and every filter kept in another table
-    matches many rows (each is probed, at most `FEW_MATCHES` index entries): then matching
-    cases are dense and a page is full after a short walk. When one such filter matches
-    few rows, starting from it and sorting those few is cheaper.
+    That is so when the order has an index and the filters keep many cases (at least
+    `FEW_MATCHES`, found by a probe that stops there): matching cases are then dense, so
+    a page is full after a short walk, where starting from a filter's index would sort
+    every match for each page. With few matches, starting from the filters and sorting
+    those few is cheaper. The probe costs at most what counting the matches costs.
     """
-    if query.sort not in INDEXED_SORTS:
+    if query.sort not in INDEXED_SORTS or not query.filters.active:
         return False
-    related = _related_filters(query)
-    for item in related:
-        probe = select(func.count()).select_from(item.matching.limit(FEW_MATCHES).subquery())
-        if session.execute(probe).scalar_one() < FEW_MATCHES:
-            return False
-    return bool(related)
+    matching = select(Case.id).where(*filter_conditions(query)).limit(FEW_MATCHES).subquery()
+    probe = select(func.count()).select_from(matching)
+    return session.execute(probe).scalar_one() >= FEW_MATCHES
 
 
 def count_cases(session: Session, query: CaseListQuery) -> int:
@@ -310,14 +322,22 @@ def page_keys_statement(
 
 
 def fetch_page(
-    session: Session, query: CaseListQuery, *, after: tuple[Any, ...] | None, limit: int
+    session: Session,
+    query: CaseListQuery,
+    *,
+    after: tuple[Any, ...] | None,
+    limit: int,
+    walk: bool | None = None,
 ) -> list[CaseRow]:
     """Up to `limit` cases in the query's order, starting after the row whose key is `after`.
 
     Two steps keep sorting cheap on large databases: the database orders only the sort
-    keys, then the page's columns are read for its (at most `limit`) case ids.
+    keys, then the page's columns are read for its (at most `limit`) case ids. `walk`
+    is `walks_order_index(session, query)` (probed when None; callers reading several
+    pages of one query probe once).
     """
-    walk = walks_order_index(session, query)
+    if walk is None:
+        walk = walks_order_index(session, query)
     stmt = page_keys_statement(query, after=after, limit=limit, walk=walk)
     keys = [tuple(row) for row in session.execute(stmt)]
     ids = [key[-1] for key in keys]

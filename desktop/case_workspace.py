@@ -71,6 +71,7 @@ class CaseWorkspace(QWidget):
         self.snapshot: CaseSnapshot | None = None
         self.saving = False
         self.reading = False
+        self._read_again = False
         self._dirty = False
         self._load_error = ""
 
@@ -180,12 +181,18 @@ class CaseWorkspace(QWidget):
             if not self.reading:
                 self.load()
             return
-        if self.saving or self.reading or self.locked:
+        if self.saving or self.locked:
+            return
+        if self.reading:
+            self._read_again = True  # something changed during this read: read once more
             return
 
         def done(snapshot: CaseSnapshot) -> None:
             if not self.locked and self._show(snapshot, reset=False):
                 self._warn_conflicts()
+            if self._read_again:
+                self._read_again = False
+                self.refresh()
 
         self._read(False, done, self.show_error)
 

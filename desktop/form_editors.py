@@ -104,9 +104,11 @@ class OptionalDateEdit(QDateEdit):
         super().keyPressEvent(event)
 
     def mousePressEvent(self, event) -> None:
-        if self.is_blank():
-            self.calendarWidget().setSelectedDate(QDate.currentDate())
+        blank = self.is_blank()
         super().mousePressEvent(event)
+        if blank:  # the popup opens on this month, not on the "blank" date of 1899
+            today = QDate.currentDate()
+            self.calendarWidget().setCurrentPage(today.year(), today.month())
 
 
 class Editor:

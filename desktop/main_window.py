@@ -477,9 +477,19 @@ class MainWindow(QMainWindow):
         hidden; a locked window keeps unsaved work as drafts and closes)."""
         locked = self.lock_controller.locked
         if not locked and not self._unsaved_resolved and self.case_tabs.dirty_workspaces():
-            event.ignore()
-            self.case_tabs.resolve_unsaved(lambda ok: self._close_now() if ok else None)
-            return
+            state = {"asking": True, "answer": None}
+
+            def resolved(ok: bool) -> None:
+                if state["asking"]:
+                    state["answer"] = ok  # discarded (or nothing left to save): close now
+                elif ok:
+                    self._close_now()  # saved in the background: close once done
+
+            self.case_tabs.resolve_unsaved(resolved)
+            state["asking"] = False
+            if state["answer"] is not True:
+                event.ignore()
+                return
         if self.intake is not None and not locked and not self.intake.close():
             self._unsaved_resolved = False
             event.ignore()

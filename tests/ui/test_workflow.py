@@ -72,12 +72,14 @@ def _find_by_latin(qtbot, window, case_id) -> bool:
     if importlib.util.find_spec("models.search") is not None:
         from models import search
 
-        results = search.search(db=window.opened.db, actor=window.opened.actor, text=LATIN)
-        ids = {getattr(r, "case_id", None) for r in results} | {
-            getattr(r, "id", None) for r in results
-        }
-        assert case_id in ids
-        window.open_case(case_id)
+        with window.opened.db.read() as session:
+            hits = search.search(session, window.opened.actor, LATIN)
+        hit = next(h for h in hits if h.case_id == case_id)
+        assert hit.matched == "name" and hit.name.startswith(FAMILY)
+        window.case_tabs.show_home()
+        window.cases.person_requested(hit.person_id)  # what choosing the client does
+        qtbot.waitUntil(lambda: window.case_tabs.current_workspace() is not None,
+                        timeout=TIMEOUT)  # fmt: skip
         return True
     return False
 

@@ -281,6 +281,28 @@ def test_closing_the_window_asks_once_for_all_unsaved_cases(qtbot, demo_vault, a
             assert session.get(Person, case.person_id).rayon == "Сузак"
 
 
+def test_closing_the_window_can_discard_unsaved_cases(qtbot, demo_vault, answers):
+    win = build_main_window(demo_vault, demo=True)
+    qtbot.addWidget(win)
+    win.show()
+    wait_loaded(qtbot, win.case_list.model)
+    workspace = open_case(qtbot, win, case_ids(win)[0])
+    workspace.section("person").fields.fields["rayon"].widget.setText("Талас")
+    workspace.keeper.flush()
+    settle(qtbot, workspace)
+    key = case_draft_key(workspace.case_id)
+    assert load_draft(db=demo_vault.db, actor=demo_vault.actor, key=key) is not None
+    answers.append(case_prompts.DISCARD)
+    assert win.close()
+    assert not win.isVisible()
+    qtbot.waitUntil(
+        lambda: load_draft(db=demo_vault.db, actor=demo_vault.actor, key=key) is None,
+        timeout=TIMEOUT,
+    )
+    with demo_vault.db.read() as session:
+        assert session.get(Person, workspace.snapshot.person.id).rayon != "Талас"
+
+
 def test_layout_and_last_screen_are_remembered(qtbot, demo_vault):
     win = build_main_window(demo_vault, demo=True)
     qtbot.addWidget(win)
