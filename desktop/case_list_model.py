@@ -390,7 +390,7 @@ class CaseListModel(PagedQueryModel):
         # for its later pages (the probe is not free on a large database).
         walk = self._walks.get(query)
         if walk is None:
-            walk = self._walks[query] = q.walks_order_index(session, query)
+            walk = self._walks[query] = q.walks_order_index(session, query, page=limit)
         return q.fetch_page(session, query, after=after, limit=limit, walk=walk)
 
     def count(self, session: Session, query: Any) -> int:

@@ -14,6 +14,7 @@ query for all its cases. No Qt here: the model in `case_list_model` calls these.
 
 from __future__ import annotations
 
+import math
 import uuid
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -50,15 +51,17 @@ SORTS = (
     SORT_ASSIGNED,
 )  # fmt: skip
 
-# Orders the database can read from an index, and "few" rows for a filter (see
-# `walks_order_index`).
+# Orders the database can read from an index (the columns of that index), and how many
+# rows a page may walk through (see `walks_order_index`).
 ORDER_INDEX_COLUMNS = {
     SORT_NUMBER: frozenset({"number"}),
     SORT_STATUS: frozenset({"status", "opened_on"}),
     SORT_OPENED: frozenset({"opened_on"}),
 }
 INDEXED_SORTS = frozenset(ORDER_INDEX_COLUMNS)
-FEW_MATCHES = 20_000
+PAGE_ROWS = 200  # the case list's page size
+WALK_COST = 2  # testing a case while walking costs about this many reads from a filter
+WALK_CHUNK, MAX_WALK_CHUNK = 500, 8000  # cases read from the order's index at a time
 
 # Special values of `CaseFilter.assignees` besides user UUIDs (as 32 hex digits).
 ASSIGNED_ME = "me"
@@ -221,8 +224,8 @@ def filter_conditions(query: CaseListQuery, *, walk: bool = False) -> list[Colum
     database start from its index (right for counting, for few matches, and for orders
     it must sort anyway): other tables are `IN (SELECT …)`. With `walk` they are
     `EXISTS (…)` tests and the filtered columns outside the order's index are hidden from
-    the planner (`coalesce(c, c)`), so it walks the order's index and tests case by case
-    until the page is full (right when many cases match: see `walks_order_index`).
+    the planner (`coalesce(c, c)`), so that it tests given cases one by one instead of
+    starting from a filter's index (`walked_page_keys`, when many cases match).
     """
     f = query.filters
     ordered = ORDER_INDEX_COLUMNS.get(query.sort, frozenset()) if walk else frozenset()
@@ -252,26 +255,41 @@ def filter_conditions(query: CaseListQuery, *, walk: bool = False) -> list[Colum
         where.append(col(Case.opened_on) <= f.opened_to)
     for related in _related_filters(query):
         if walk:
-            where.append(exists().where(related.correlated))
+            where.append(exists().where(related.correlated).correlate(Case))
         else:
             where.append(related.column.in_(related.matching))
     return where
 
 
-def walks_order_index(session: Session, query: CaseListQuery) -> bool:
-    """Whether pages are best read by walking the order's index and testing each case.
+def _probe(session: Session, matching: Select, cap: int) -> int:
+    """How many rows `matching` gives, counting no further than `cap`."""
+    capped = select(func.count()).select_from(matching.limit(cap).subquery())
+    return int(session.execute(capped).scalar_one())
 
-    That is so when the order has an index and the filters keep many cases (at least
-    `FEW_MATCHES`, found by a probe that stops there): matching cases are then dense, so
-    a page is full after a short walk, where starting from a filter's index would sort
-    every match for each page. With few matches, starting from the filters and sorting
-    those few is cheaper. The probe costs at most what counting the matches costs.
+
+def walks_order_index(session: Session, query: CaseListQuery, *, page: int = PAGE_ROWS) -> bool:
+    """Whether pages are best read by walking the order's index (`walked_page_keys`).
+
+    Walking tests about `page × all cases ÷ matches` cases per page; starting from a
+    filter reads every case that filter keeps and sorts the matches, for each page. Two
+    capped probes compare the two: walk when the filters keep many cases, or when even
+    the narrowest filter kept in another table (categories, oblast, overdue) keeps more
+    cases than walking would test. Testing a case costs about `WALK_COST` times reading
+    one from a filter. The probes cost at most what counting the matches costs.
     """
-    if query.sort not in INDEXED_SORTS or not query.filters.active:
+    where = filter_conditions(query)
+    if query.sort not in INDEXED_SORTS or not where:
         return False
-    matching = select(Case.id).where(*filter_conditions(query)).limit(FEW_MATCHES).subquery()
-    probe = select(func.count()).select_from(matching)
-    return session.execute(probe).scalar_one() >= FEW_MATCHES
+    cases = int(session.execute(select(func.count()).select_from(Case)).scalar_one())
+    enough = max(1, math.ceil(math.sqrt(WALK_COST * page * cases)))
+    matches = _probe(session, select(Case.id).where(*where), enough)
+    if matches >= enough:
+        return True
+    related = _related_filters(query)
+    if not matches or not related:
+        return False
+    walked = math.ceil(WALK_COST * page * cases / matches)
+    return all(_probe(session, item.matching, walked) >= walked for item in related)
 
 
 def count_cases(session: Session, query: CaseListQuery) -> int:
@@ -307,18 +325,77 @@ def _categories(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, tuple
 
 
 def page_keys_statement(
-    query: CaseListQuery, *, after: tuple[Any, ...] | None, limit: int, walk: bool = False
+    query: CaseListQuery, *, after: tuple[Any, ...] | None, limit: int
 ) -> Select:
-    """The SELECT of the next page's sort keys (case id last); joins only what it sorts by."""
+    """The SELECT of the next page's sort keys (case id last); joins only what it sorts by.
+
+    The database starts from the filters' indexes (or the order's index when it likes).
+    """
     keys = _sort_keys(query.sort)
-    stmt = select(*keys).select_from(Case).where(*filter_conditions(query, walk=walk))
+    stmt = select(*keys).select_from(Case).where(*filter_conditions(query))
     if query.sort == SORT_CLIENT:
         stmt = stmt.join(Person, Person.id == Case.person_id)
     elif query.sort == SORT_ASSIGNED:
         stmt = stmt.outerjoin(User, User.id == Case.assigned_user_id)
     if after is not None:
         stmt = stmt.where(after_condition(keys, after, query.descending))
-    return stmt.order_by(*[k.desc() if query.descending else k.asc() for k in keys]).limit(limit)
+    return stmt.order_by(*_ordered(keys, query.descending)).limit(limit)
+
+
+def _ordered(keys: list[ColumnElement], descending: bool) -> list[ColumnElement]:
+    return [k.desc() if descending else k.asc() for k in keys]
+
+
+def _seek_conditions(query: CaseListQuery) -> list[ColumnElement[bool]]:
+    """The filters the order's own index answers (a status, an opened-date range)."""
+    f, columns = query.filters, ORDER_INDEX_COLUMNS.get(query.sort, frozenset())
+    where: list[ColumnElement[bool]] = []
+    if "status" in columns and f.statuses:
+        where.append(Case.status.in_(sorted(f.statuses)))
+    if "opened_on" in columns and f.opened_from is not None:
+        where.append(Case.opened_on >= f.opened_from)
+    if "opened_on" in columns and f.opened_to is not None:
+        where.append(Case.opened_on <= f.opened_to)
+    return where
+
+
+def walked_page_keys(
+    session: Session, query: CaseListQuery, *, after: tuple[Any, ...] | None, limit: int
+) -> list[tuple[Any, ...]]:
+    """The next page's sort keys, found by walking the order's index in stretches.
+
+    Each stretch is the next run of cases in the order, read from the order's index with
+    only the filters that index answers (so no planner can prefer another index and sort
+    everything); the other filters then keep what they match among that stretch.
+    Stretches grow until the page is full or the cases run out. Only for `INDEXED_SORTS`.
+    """
+    keys = _sort_keys(query.sort)
+    seek = _seek_conditions(query)
+    conditions = filter_conditions(query, walk=True)
+    found: list[tuple[Any, ...]] = []
+    position, size = after, WALK_CHUNK
+    while len(found) < limit:
+        stretch = select(*keys).select_from(Case).where(*seek)
+        if position is not None:
+            stretch = stretch.where(after_condition(keys, position, query.descending))
+        stretch = stretch.order_by(*_ordered(keys, query.descending))
+        walked = stretch.limit(size).subquery("walked")
+        kept = (
+            select(*walked.c)
+            .select_from(walked.join(Case, Case.id == walked.c.id))
+            .where(*conditions)
+            .order_by(*_ordered(list(walked.c), query.descending))
+            .limit(limit - len(found))
+        )
+        found += [tuple(row) for row in session.execute(kept)]
+        # The stretch's last case, read through the stretch itself (on its own, the
+        # planner may choose to sort every case before the bound to find one row).
+        last = select(*walked.c).order_by(*_ordered(list(walked.c), query.descending))
+        end = session.execute(last.offset(size - 1).limit(1)).first()
+        if end is None:  # the stretch held the last cases
+            break
+        position, size = tuple(end), min(size * 2, MAX_WALK_CHUNK)
+    return found
 
 
 def fetch_page(
@@ -337,9 +414,12 @@ def fetch_page(
     pages of one query probe once).
     """
     if walk is None:
-        walk = walks_order_index(session, query)
-    stmt = page_keys_statement(query, after=after, limit=limit, walk=walk)
-    keys = [tuple(row) for row in session.execute(stmt)]
+        walk = walks_order_index(session, query, page=limit)
+    if walk and query.sort in INDEXED_SORTS:
+        keys = walked_page_keys(session, query, after=after, limit=limit)
+    else:
+        stmt = page_keys_statement(query, after=after, limit=limit)
+        keys = [tuple(row) for row in session.execute(stmt)]
     ids = [key[-1] for key in keys]
     if not ids:
         return []

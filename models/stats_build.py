@@ -147,12 +147,14 @@ def _codes(vocab: Vocabularies, name: str, present: Iterable[str], *, skip=()) -
 
 
 def _fold(rows: list[str], values: dict[tuple[str, str], int], cols: list[str], k: int):
-    """Fold rows of 1..k−1 cases into "other" when that row can then be shown."""
+    """Fold rows of 1..k−1 cases into "other" when that row can then be shown and some
+    other category still stands on its own (else the table would say nothing new)."""
     totals = {r: sum(values.get((r, c), 0) for c in cols) for r in rows}
     small = [r for r in rows if r not in (OTHER, NOT_RECORDED) and 1 <= totals[r] < k]
     other = totals.get(OTHER, 0)
     contributors = len(small) + (1 if other > 0 else 0)
-    if contributors < 2 or sum(totals[r] for r in small) + other < k:
+    standing = any(totals[r] >= k for r in rows if r not in (OTHER, NOT_RECORDED))
+    if contributors < 2 or not standing or sum(totals[r] for r in small) + other < k:
         return rows, values, ()
     merged = dict(values)
     for r in small:

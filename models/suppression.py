@@ -24,7 +24,8 @@ and protected like primary cells.
 Very few cases can leave no move at all: four cases from four oblasts make four "<5"
 cells that add up to a "<5" total, so each must be 1. Then the small cells linked to it
 are *withheld* — shown as "…" instead of "<k", so a reader no longer knows they are below
-k — and protected the same way (their proof may only assume they are at least 1).
+k — and protected the same way (their proof may only assume they are at least 1). If even
+that fails, everything tied to the cell is blacked out, zeros included.
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ class Protection:
     withheld: frozenset[Key] = frozenset()
     witness: Mapping[Key, Mapping[Key, int]] = field(default_factory=dict)
     unpublished: frozenset[Key] = frozenset()
+    blackout: frozenset[Key] = frozenset()  # withheld with zeros and all: a reader knows ≥ 0
 
     def hidden(self, key: Key) -> bool:
         """Whether the cell `key` is not published."""
@@ -157,10 +159,12 @@ class _Search:
             sorted(((index[key], c) for key, c in eq.items()), key=lambda t: self.cost[t[0]])
             for eq in problem.equations
         ]
-        self.ineqs = [
-            sorted(((index[key], c) for key, c in ineq.items()), key=lambda t: self.cost[t[0]])
-            for ineq in problem.inequalities
-        ]
+        # An inequality without a negative term always holds (counts are never negative).
+        self.ineqs = []
+        for ineq in problem.inequalities:
+            terms = [(index[key], c) for key, c in ineq.items()]
+            if any(c < 0 for _i, c in terms):
+                self.ineqs.append(sorted(terms, key=lambda t: self.cost[t[0]]))
         n = len(self.keys)
         self.eqs_of: list[list[tuple[int, int]]] = [[] for _ in range(n)]
         for e, eq in enumerate(self.eqs):
@@ -171,13 +175,14 @@ class _Search:
             for i, _c in ineq:
                 self.ineqs_of[i].append(q)
         # 0 published, 1 primary ("<k"), 2 secondary ("…", ≥ k), 3 withheld ("…", ≥ 1),
-        # 4 unpublished (bounds in self.bounds)
+        # 4 unpublished (bounds in self.bounds), 5 blacked out ("…", zeros too: ≥ 0)
         self.state = [1 if 1 <= v < self.k else 0 for v in self.value]
         self.bounds: dict[int, tuple[int, float]] = {}
         for key, (low, high) in problem.unpublished.items():
             i = index[key]
             self.state[i] = 4
             self.bounds[i] = (low, INF if high is None else high)
+        self.unpublished = set(self.bounds)
 
     # bounds of a hidden cell as a reader of the report knows them
     def _allowed(self, i: int, step: int, *, extend: bool) -> bool:
@@ -186,6 +191,8 @@ class _Search:
             return 1 <= v <= self.k - 1
         if state == 3:
             return v >= 1
+        if state == 5:
+            return v >= 0
         if state == 4:
             low, high = self.bounds[i]
             return low <= v <= high
@@ -198,55 +205,50 @@ class _Search:
         small = [i for i, s in enumerate(self.state)
                  if s == 1 or (s == 4 and 1 <= self.value[i] < self.k)]  # fmt: skip
         for x in small:
-            move = self._protect_one(x) if self.state[x] == 1 else self._protect_withheld(x)
+            move = self._protect(x)
             if move is not None:
                 witness[self.keys[x]] = {self.keys[i]: d for i, d in move.items()}
         pick = {s: frozenset(self.keys[i] for i, st in enumerate(self.state) if st == s)
-                for s in (1, 2, 3, 4)}  # fmt: skip
-        return Protection(pick[1], pick[2], pick[3], witness, pick[4])
+                for s in (1, 2, 3, 5)}  # fmt: skip
+        unpublished = frozenset(self.keys[i] for i in self.unpublished)
+        withheld = pick[3] | (pick[5] - unpublished)
+        return Protection(pick[1], pick[2], withheld, witness, unpublished, pick[5])
 
-    def _protect_one(self, x: int) -> dict[int, int] | None:
-        for extend, budget in ((False, QUICK_BUDGET), (True, SEARCH_BUDGET),
-                               (True, SEARCH_BUDGET * 10)):  # fmt: skip
+    def _protect(self, x: int) -> dict[int, int] | None:
+        """Find a move for the small cell x, hiding more as needed; the last resorts are
+        to withhold the small cells tied to x, then to black out everything tied to it."""
+        tries = [(False, QUICK_BUDGET), (True, SEARCH_BUDGET)]
+        for extend, budget in tries:
             move = self._best_move(x, extend=extend, budget=budget)
             if move is not None:
-                for i in move:
-                    if self.state[i] == 0:
-                        self.state[i] = 2
-                return move
-        # Last resort: the small cells tied to x lose their "<k" (then x itself does).
-        for i in self._component(x):
-            if self.state[i] == 1 and i != x:
-                self.state[i] = 3
-        for withhold_x in (False, True):
-            if withhold_x:
-                self.state[x] = 3
-            move = self._best_move(x, extend=True, budget=SEARCH_BUDGET * 10)
+                return self._hide(move)
+        if self.state[x] == 1:
+            for i in self._component(x, nonzero=True):
+                if self.state[i] == 1:
+                    self.state[i] = 3
+            move = self._best_move(x, extend=True, budget=SEARCH_BUDGET)
             if move is not None:
-                for i in move:
-                    if self.state[i] == 0:
-                        self.state[i] = 2
-                return move
-        return None
+                return self._hide(move)
+        for i in self._component(x, nonzero=False):
+            self.state[i] = 5
+        move = self._best_move(x, extend=False, budget=SEARCH_BUDGET * 10)
+        return self._hide(move) if move is not None else None
 
-    def _protect_withheld(self, x: int) -> dict[int, int] | None:
-        """A move for a withheld or unpublished small cell."""
-        move = self._best_move(x, extend=True, budget=SEARCH_BUDGET * 10)
-        if move is not None:
-            for i in move:
-                if self.state[i] == 0:
-                    self.state[i] = 2
+    def _hide(self, move: dict[int, int]) -> dict[int, int]:
+        for i in move:
+            if self.state[i] == 0:
+                self.state[i] = 2
         return move
 
-    def _component(self, x: int) -> set[int]:
-        """The non-zero cells tied to x through relations among non-zero cells."""
+    def _component(self, x: int, *, nonzero: bool) -> set[int]:
+        """The cells tied to x through relations (only through non-zero cells if asked)."""
         seen, todo = {x}, [x]
         while todo:
             i = todo.pop()
             linked = [j for e, _c in self.eqs_of[i] for j, _ in self.eqs[e]]
             linked += [j for q in self.ineqs_of[i] for j, _ in self.ineqs[q]]
             for j in linked:
-                if j not in seen and self.value[j] > 0:
+                if j not in seen and (self.value[j] > 0 or not nonzero):
                     seen.add(j)
                     todo.append(j)
         return seen
