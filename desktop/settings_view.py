@@ -1,7 +1,7 @@
 """The Settings screen: one tab per settings page the signed-in role may use.
 
-Coordinators see General, Users, My account, Audit log, Backup and Retention; volunteers
-and caseworkers see only My account (their own password). Each page reads its data the
+Coordinators see General, Letters, Users, My account, Audit log, Backup and Retention;
+volunteers and caseworkers see only My account (their own password). Each page reads its data the
 first time it is shown and again on Refresh (F5). The last page and each table's column
 widths are kept in QSettings. The screen also owns the `BackupScheduler` of an encrypted
 file database: every few minutes it asks `models.backup.run_scheduled_backup` (which

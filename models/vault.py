@@ -25,6 +25,7 @@ from models.actor import Actor
 from models.db import Database, open_sqlcipher, open_url
 from models.instance_lock import InstanceLock
 from models.instance_lock import acquire as acquire_instance_lock
+from models.institutions import sync_shipped_institutions
 from models.keyslots import DEFAULT_KDF, KdfParams, WrongPasswordError
 from models.settings import put_setting
 from models.tables import User
@@ -141,6 +142,8 @@ def create_vault(
             put_setting(session, actor=actor, key="case_number_prefix", value=case_prefix)
             if demo:
                 put_setting(session, actor=actor, key="demo", value=True)
+            else:  # a new organisation starts with the shipped directory (names only)
+                sync_shipped_institutions(session, actor=actor)
         keyslots.write_slot(vault / KEYS_DIR, slot)
     except BaseException:
         db.close()

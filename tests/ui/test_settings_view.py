@@ -24,7 +24,7 @@ from tests.ui.test_settings_support import (
 )
 from translations import _, set_language
 
-ALL_PAGES = ["general", "users", "account", "audit", "backup", "retention"]
+ALL_PAGES = ["general", "letters", "users", "account", "audit", "backup", "retention"]
 
 
 def _user(opened, username: str) -> User | None:
@@ -36,8 +36,8 @@ def test_coordinator_sees_every_page(qtbot, real_vault):
     view = settings_view(qtbot, real_vault)
     assert list(view.pages) == ALL_PAGES
     titles = [view.tabs.tabText(i) for i in range(view.tabs.count())]
-    assert titles == [_("General"), _("Users"), _("My account"), _("Audit log"), _("Backup"),
-                      _("Retention")]  # fmt: skip
+    assert titles == [_("General"), _("Letters"), _("Users"), _("My account"), _("Audit log"),
+                      _("Backup"), _("Retention")]  # fmt: skip
     assert view.scheduler is not None
 
 
