@@ -7,9 +7,12 @@ comparison `(keys) > (last row's keys)` is exact. Filters (`CaseFilter`) and wha
 signed-in user may see (`models.permissions.visible_cases`) are plain WHERE conditions
 beside the keyset bound, so paging stays exact under any filter. The default order,
 newest first by `opened_on`, walks the `ix_cases_opened_on` index; number and status have
-indexes too. Other orders make the database sort all keys, which on a million cases takes
-seconds: the model runs these reads off the UI thread. Categories of a page come in one
-query for all its cases. No Qt here: the model in `case_list_model` calls these.
+indexes too. With filters, a page is read one of two ways (`walks_order_index` decides):
+starting from the filters' indexes and sorting what they keep, or walking the order's
+index in stretches and testing each case (`walked_page_keys`) when many cases match.
+Other orders make the database sort all keys, which on a million cases takes seconds:
+the model runs these reads off the UI thread. Categories of a page come in one query for
+all its cases. No Qt here: the model in `case_list_model` calls these.
 """
 
 from __future__ import annotations
@@ -24,10 +27,10 @@ from sqlalchemy import (
     ColumnElement,
     Select,
     and_,
-    exists,
     false,
     func,
     literal,
+    literal_column,
     or_,
     select,
     tuple_,
@@ -255,7 +258,10 @@ def filter_conditions(query: CaseListQuery, *, walk: bool = False) -> list[Colum
         where.append(col(Case.opened_on) <= f.opened_to)
     for related in _related_filters(query):
         if walk:
-            where.append(exists().where(related.correlated).correlate(Case))
+            # LIMIT 1: SQLite 3.51 otherwise repeats a case once per matching category
+            # when the test has an IN list on the second column of the probed index.
+            probe = select(literal_column("1")).where(related.correlated).limit(1)
+            where.append(probe.correlate(Case).exists())
         else:
             where.append(related.column.in_(related.matching))
     return where

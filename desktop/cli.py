@@ -170,6 +170,9 @@ def build_parser() -> argparse.ArgumentParser:
     from desktop import cli_letter
 
     cli_letter.register(sub)
+    from desktop import cli_report
+
+    cli_report.register(sub)
     return parser
 
 

@@ -30,8 +30,9 @@ from PySide6.QtWidgets import (
 from sqlmodel import Session
 
 from desktop import people_queries as pq
-from desktop.case_list_model import CaseListModel, IdRole, PagedQueryModel
+from desktop.case_list_model import CaseListModel
 from desktop.case_list_view import fit_header_texts
+from desktop.paged_query_model import IdRole, PagedQueryModel
 from desktop.row_table_model import record_table_view
 from models.actor import Actor
 from models.db import Database

@@ -56,8 +56,6 @@ MATCHED = {
 def hit_texts(hit: SearchHit, language: str) -> tuple[str, str, str, str]:
     """The four cells of a result row, in the interface language."""
     name = hit.name or _("(anonymized)")
-    if hit.latin_name and hit.matched == "name":
-        name = f"{name} ({hit.latin_name})"
     case = hit.case_number
     if case and hit.case_status:
         status = default_vocabularies()["case_status"].label(hit.case_status, language)
@@ -121,7 +119,7 @@ class SearchDialog(QDialog):
         layout.addWidget(self.edit)
         layout.addWidget(self.results, 1)
         layout.addWidget(self.status)
-        self.resize(720, 440)
+        self.resize(840, 460)
         self.retranslate()
         self.edit.setFocus()
 
@@ -196,7 +194,8 @@ class SearchDialog(QDialog):
         for hit in hits:
             item = QTreeWidgetItem(list(hit_texts(hit, language)))
             item.setData(0, HitRole, hit)
-            item.setToolTip(0, item.text(0))
+            tip = f"{item.text(0)}\n{hit.latin_name}" if hit.latin_name else item.text(0)
+            item.setToolTip(0, tip)
             self.results.addTopLevelItem(item)
         if hits:
             self.results.setCurrentItem(self.results.topLevelItem(0))
@@ -217,7 +216,7 @@ class SearchDialog(QDialog):
                 n=format_decimal(count, locale=current_language())
             )
             if count >= RESULT_LIMIT:
-                text += " " + _("Type more to narrow the search.")
+                text += ". " + _("Type more to narrow the search.")
         self.status.setText(text)
 
     # --- choosing ------------------------------------------------------------------------

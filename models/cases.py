@@ -133,6 +133,9 @@ def update_case(
                     case.updated_at = now
         if diff:
             session.add(case)
+            if "assigned_user_id" in diff:  # the new assignee's searches find the client
+                session.flush()
+                search_index.index_person(session, get_or_404(session, Person, case.person_id))
             audit.record(
                 session,
                 actor=actor,

@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from rapidfuzz.fuzz import ratio
+from rapidfuzz.fuzz import ratio, token_sort_ratio
 from sqlalchemy import select
 from sqlmodel import Session
 
@@ -32,7 +32,7 @@ from models.search import (
 )
 from models.search_keys import phone_tokens
 from models.tables import Case, Person
-from models.translit import name_tokens
+from models.translit import name_key, name_tokens
 from models.validation import normalize_phone
 from translations import N_, _
 
@@ -40,6 +40,8 @@ MIN_NAME_SCORE = 85.0
 SAME_YEAR_BONUS = 5.0
 OTHER_YEAR_PENALTY = 20.0  # birth years two or more apart
 OTHER_PATRONYMIC_PENALTY = 10.0
+CLOSE_LOOK = 60  # candidates whose names are compared field by field
+BAG_PENALTY = 10.0  # a name word matching elsewhere than in its own place counts for less
 REASONS = {
     "phone": N_("Same phone number"),
     "name": N_("Similar name"),
@@ -104,16 +106,27 @@ def likely_duplicates(
             note(candidate, "phone", 100.0)
     own = name_tokens(family_name) + name_tokens(given_name)
     latin = name_tokens(latin_name)
-    fathers = name_tokens(patronymic)
+    rough: dict[uuid.UUID, float] = {}
     for words in (own, latin):
         if len(words) < 2 or not all(w.isalpha() for w in words):
             continue
         for candidate in _name_candidates(session, actor, words):
-            score = _name_similarity(words, candidate.name_key)
-            if score >= MIN_NAME_SCORE:
-                if fathers and _name_similarity(fathers, candidate.name_key) < MIN_NAME_SCORE:
-                    score -= OTHER_PATRONYMIC_PENALTY
-                note(candidate, "name", score)
+            score = _rough_similarity(words, candidate.name_key)
+            if score >= MIN_NAME_SCORE - BAG_PENALTY:
+                rough[candidate.person_id] = max(rough.get(candidate.person_id, 0.0), score)
+    closest = sorted(rough, key=lambda pid: -rough[pid])[:CLOSE_LOOK]
+    if closest:
+        fathers = name_key(patronymic)
+        for person in session.scalars(select(Person).where(Person.id.in_(closest))):
+            score = name_match(family_name, given_name, latin_name, person)
+            if score < MIN_NAME_SCORE:
+                continue
+            theirs = name_key(person.patronymic)
+            if fathers and theirs and ratio(fathers, theirs) < MIN_NAME_SCORE:
+                score -= OTHER_PATRONYMIC_PENALTY
+            entry = found.setdefault(person.id, {"reasons": [], "score": 0.0})
+            entry["reasons"].append("name")
+            entry["score"] = max(entry["score"], score)
     found.pop(exclude, None)  # type: ignore[arg-type]
     return _describe(session, actor, found, birth_year)[:limit]
 
@@ -139,12 +152,47 @@ def _name_candidates(session: Session, actor: Actor, words: Sequence[str]) -> li
     return exact[:CANDIDATES] + [c for c in close if c.entry_id not in seen]
 
 
-def _name_similarity(words: Sequence[str], key: str) -> float:
-    """The mean over `words` of the best rapidfuzz similarity with a word of `key`."""
+def name_match(
+    family_name: str | None, given_name: str | None, latin_name: str | None, person: Person
+) -> float:
+    """How alike (0–100) a typed name is to a client's: family name against family name and
+    given name against given name (or the other way round), or a Latin name against
+    either spelling of theirs, all compared on their phonetic keys."""
+    family, given = name_key(family_name), name_key(given_name)
+    latin = name_key(latin_name)
+    theirs_family, theirs_given = name_key(person.family_name), name_key(person.given_name)
+    theirs_latin = name_key(person.latin_name)
+    theirs_full = " ".join(p for p in (theirs_family, theirs_given) if p)
+    scores = [0.0]
+    if family and given and theirs_family and theirs_given:
+        scores.append((ratio(family, theirs_family) + ratio(given, theirs_given)) / 2)
+        scores.append((ratio(family, theirs_given) + ratio(given, theirs_family)) / 2)
+    for mine in (f"{family} {given}" if family and given else "", latin):
+        if len(mine.split()) < 2:
+            continue
+        for other in (theirs_full, theirs_latin):
+            if len(other.split()) >= 2:
+                scores.append(token_sort_ratio(mine, other))
+    return max(scores)
+
+
+def _rough_similarity(words: Sequence[str], key: str) -> float:
+    """A first, quick guess from an index entry alone. The entry's words start with the
+    family name and then the given name (see `models.search_keys.person_terms`): the first
+    two typed words are compared with those two, either way round; any word of the entry
+    may match too, for less."""
     keys = key.split()
     if not keys:
         return 0.0
-    return sum(max(ratio(w, k) for k in keys) for w in words) / len(words)
+    bag = sum(max(ratio(w, k) for k in keys) for w in words) / len(words) - BAG_PENALTY
+    if len(keys) < 2:
+        return bag
+    first, second = words[0], words[1]
+    return max(
+        bag,
+        (ratio(first, keys[0]) + ratio(second, keys[1])) / 2,
+        (ratio(first, keys[1]) + ratio(second, keys[0])) / 2,
+    )
 
 
 def _describe(

@@ -10,8 +10,10 @@ clients they recorded or whose cases they work on, and those cases).
 How: the index (`models.search_index`) is asked for entries whose words begin with the
 query's words, newest first, a few hundred at most (on SQLite an FTS5 MATCH, on PostgreSQL
 a GIN-indexed tsquery); the candidates are ranked with rapidfuzz on the phonetic keys.
-When that finds too little, a tolerant pass asks for words sharing only their first
-letters and keeps the close ones. Ties go to the most recently recorded client.
+When that finds fewer than a handful, a tolerant pass asks for words sharing only their
+first three letters and keeps the close ones (among the newest few hundred such entries);
+when even that finds nothing, each word in turn is left out. Ties go to the most recently
+recorded client.
 """
 
 from __future__ import annotations
@@ -27,13 +29,14 @@ from sqlmodel import Session
 
 from models.actor import Actor
 from models.permissions import has, visible_cases
-from models.search_keys import Query, case_terms, phone_prefixes, read_query
+from models.search_keys import Query, case_terms, phone_prefixes, read_query, user_token
 from models.settings import get_setting
 from models.tables import Case, Person, SearchEntry
 
 ENTRIES = SearchEntry.__table__
 CANDIDATES = 200  # entries read per index query
-TOLERANT_CANDIDATES = 1000
+TOLERANT_CANDIDATES = 600
+ENOUGH = 5  # whole-word matches that make a tolerant pass (for typos) unnecessary
 TOLERANT_LETTERS = 3  # a tolerant pass matches words on their first letters only
 MIN_QUERY_LETTERS = 2
 MIN_SCORE = 72.0
@@ -41,9 +44,10 @@ MIN_SCORE = 72.0
 PG_VECTOR = (
     "(setweight(to_tsvector('simple'::regconfig, name_key), 'A') || "
     "setweight(to_tsvector('simple'::regconfig, phone_key), 'B') || "
-    "setweight(to_tsvector('simple'::regconfig, number_key), 'C'))"
+    "setweight(to_tsvector('simple'::regconfig, number_key), 'C') || "
+    "setweight(to_tsvector('simple'::regconfig, user_key), 'D'))"
 )
-_PG_WEIGHT = {"name_key": "A", "phone_key": "B", "number_key": "C"}
+_PG_WEIGHT = {"name_key": "A", "phone_key": "B", "number_key": "C", "user_key": "D"}
 _FTS = table("search_fts", column("rowid"))
 
 
@@ -126,14 +130,22 @@ def candidates(
     limit: int = CANDIDATES,
 ) -> list[Candidate]:  # fmt: skip
     """Index entries the actor may see that have all `terms` (or any, with `any_of`),
-    newest first, at most `limit`."""
+    newest first, at most `limit`.
+
+    For a volunteer the index itself is asked for entries with their user word (fast
+    however few clients they have); the permission conditions are then checked again on
+    each row, so an entry whose user words lag behind never shows a client to the wrong
+    person.
+    """
     if not terms:
         return []
     columns = (ENTRIES.c.id, ENTRIES.c.person_id, ENTRIES.c.name_key, ENTRIES.c.phone_key,
                ENTRIES.c.number_key)  # fmt: skip
+    mine = [] if has(actor, "all_cases") else [Term("user_key", user_token(actor.user_id), False)]
     if session.get_bind().dialect.name == "sqlite":
         joiner = " OR " if any_of else " AND "
-        match = joiner.join(f'{t.column} : "{t.word}"{"*" if t.prefix else ""}' for t in terms)
+        match = "(" + joiner.join(_fts(t) for t in terms) + ")"
+        match = " AND ".join([match, *(_fts(t) for t in mine)])
         stmt = (
             select(*columns)
             .select_from(_FTS.join(ENTRIES, ENTRIES.c.id == _FTS.c.rowid))
@@ -142,9 +154,8 @@ def candidates(
         )
     else:
         joiner = " | " if any_of else " & "
-        tsquery = joiner.join(
-            f"'{t.word}':{'*' if t.prefix else ''}{_PG_WEIGHT[t.column]}" for t in terms
-        )
+        tsquery = "(" + joiner.join(_pg(t) for t in terms) + ")"
+        tsquery = " & ".join([tsquery, *(_pg(t) for t in mine)])
         condition = text(f"{PG_VECTOR} @@ to_tsquery('simple'::regconfig, :tsquery)")
         stmt = (
             select(*columns)
@@ -153,6 +164,16 @@ def candidates(
         )
     rows = session.execute(stmt.where(*visible_entries(actor)).limit(limit)).all()
     return [Candidate(*row) for row in rows]
+
+
+def _fts(term: Term) -> str:
+    """A term in FTS5 query syntax: `column : "word"*`."""
+    return f'{term.column} : "{term.word}"{"*" if term.prefix else ""}'
+
+
+def _pg(term: Term) -> str:
+    """A term in PostgreSQL tsquery syntax, its column given by its weight: `'word':*A`."""
+    return f"'{term.word}':{'*' if term.prefix else ''}{_PG_WEIGHT[term.column]}"
 
 
 def _plain(word: str) -> bool:
@@ -210,15 +231,16 @@ def match_names(
                     found[row.entry_id] = (row, score)
 
     consider(candidates(session, actor, [Term("name_key", w) for w in words]))
-    if len(found) < limit:
+    if len(found) < ENOUGH:
         short = [w[:TOLERANT_LETTERS] for w in words]
         tolerant = [Term("name_key", w) for w in dict.fromkeys(short)]
         consider(candidates(session, actor, tolerant, limit=TOLERANT_CANDIDATES))
-        if len(found) < limit and len(tolerant) > 1:
+        if not found and len(tolerant) > 1:
             for skip in range(len(tolerant)):  # a typo in a word's first letters
                 others = tolerant[:skip] + tolerant[skip + 1 :]
                 consider(candidates(session, actor, others, limit=TOLERANT_CANDIDATES))
-    return sorted(found.values(), key=lambda pair: (-pair[1], -pair[0].entry_id))
+    best = sorted(found.values(), key=lambda pair: (-pair[1], -pair[0].entry_id))
+    return best[:limit]
 
 
 # --- phones and case numbers -----------------------------------------------------------
@@ -259,9 +281,11 @@ def _digit_hits(session: Session, actor: Actor, query: Query, limit: int) -> lis
         terms.append(Term("number_key", serial, prefix=False))
     found = candidates(session, actor, _safe_terms(terms), any_of=True)
     people = [(c, phone_score(prefixes, c.phone_key), "phone") for c in found]
-    hits = _person_hits(session, actor, [p for p in people if p[1] > 0])
+    people = sorted((p for p in people if p[1] > 0), key=lambda t: (-t[1], -t[0].entry_id))
+    hits = _person_hits(session, actor, people[:limit])
     if serial:
-        hits += _case_hits(session, actor, found, "", serial)
+        numbered = [c for c in found if serial in c.number_key.split()]
+        hits += _case_hits(session, actor, numbered[:limit], "", serial)
     return sorted(hits, key=lambda h: -h.score)[:limit]
 
 

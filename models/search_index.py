@@ -16,11 +16,12 @@ from collections.abc import Iterable
 from sqlalchemy import delete, insert, select, update
 from sqlmodel import Session
 
-from models.search_keys import numbers_terms, person_terms
+from models.demo_rows import CASE_COLUMNS, PEOPLE_COLUMNS
+from models.search_keys import numbers_terms, person_terms, users_terms
 from models.tables import Case, Person, SearchEntry
 
 ENTRIES = SearchEntry.__table__
-KEY_COLUMNS = ("name_key", "phone_key", "number_key")
+KEY_COLUMNS = ("name_key", "phone_key", "number_key", "user_key")
 
 
 def index_person(session: Session, person: Person) -> None:
@@ -29,16 +30,24 @@ def index_person(session: Session, person: Person) -> None:
         person.family_name, person.given_name, person.patronymic, person.latin_name,
         person.phones,
     )  # fmt: skip
-    numbers = session.execute(
-        select(Case.number).where(Case.person_id == person.id).order_by(Case.number)
-    ).scalars()
-    keys = {"name_key": name, "phone_key": phones, "number_key": numbers_terms(numbers)}
+    cases = session.execute(
+        select(Case.number, Case.assigned_user_id, Case.created_by)
+        .where(Case.person_id == person.id)
+        .order_by(Case.number)
+    ).all()
+    users = [person.created_by, *(u for c in cases for u in (c.assigned_user_id, c.created_by))]
+    keys = {
+        "name_key": name,
+        "phone_key": phones,
+        "number_key": numbers_terms(c.number for c in cases),
+        "user_key": users_terms(users),
+    }
     current = session.execute(
         select(ENTRIES.c.id, *(ENTRIES.c[k] for k in KEY_COLUMNS)).where(
             ENTRIES.c.person_id == person.id
         )
     ).first()
-    if not any(keys.values()):
+    if not (keys["name_key"] or keys["phone_key"] or keys["number_key"]):
         if current is not None:
             session.execute(delete(ENTRIES).where(ENTRIES.c.id == current.id))
     elif current is None:
@@ -59,6 +68,14 @@ def purge_forgotten(session: Session) -> None:
 # --- bulk filling (demo database) ------------------------------------------------------
 
 BULK_COLUMNS = ("person_id", *KEY_COLUMNS)
+_PERSON_FIELDS = tuple(
+    PEOPLE_COLUMNS.index(c)
+    for c in ("id", "family_name", "given_name", "patronymic", "latin_name", "phones")
+)
+_PERSON_CREATOR = PEOPLE_COLUMNS.index("created_by")
+_NUMBER, _PERSON, _ASSIGNED, _CASE_CREATOR = (
+    CASE_COLUMNS.index(c) for c in ("number", "person_id", "assigned_user_id", "created_by")
+)
 BULK_INSERT = (
     f"INSERT INTO search_entries ({', '.join(BULK_COLUMNS)}) "
     f"VALUES ({', '.join('?' * len(BULK_COLUMNS))})"
@@ -67,15 +84,22 @@ BULK_INSERT = (
 
 def demo_rows(people: Iterable[tuple], cases: Iterable[tuple]) -> list[tuple]:
     """Bulk rows (BULK_COLUMNS) for generated people and cases: people rows in
-    `models.demo_rows.PEOPLE_COLUMNS` order, case rows in CASE_COLUMNS order (id, number,
-    person id…); every case of these people must be among `cases`."""
+    `models.demo_rows.PEOPLE_COLUMNS` order, case rows in CASE_COLUMNS order; every case of
+    these people must be among `cases`."""
     numbers: dict[str, list[str]] = {}
+    users: dict[str, list[str]] = {}
     for case in cases:
-        numbers.setdefault(case[2], []).append(case[1])
+        person_id = case[_PERSON]
+        numbers.setdefault(person_id, []).append(case[_NUMBER])
+        users.setdefault(person_id, []).extend((case[_ASSIGNED], case[_CASE_CREATOR]))
     rows = []
-    for pid, family, given, patronymic, latin, _sex, _bd, _by, phones, *_rest in people:
+    for row in people:
+        pid, family, given, patronymic, latin, phones = (row[i] for i in _PERSON_FIELDS)
         name, phone = person_terms(family, given, patronymic, latin, json.loads(phones))
-        rows.append((pid, name, phone, numbers_terms(sorted(numbers.get(pid, ())))))
+        rows.append((
+            pid, name, phone, numbers_terms(sorted(numbers.get(pid, ()))),
+            users_terms([row[_PERSON_CREATOR], *users.get(pid, ())]),
+        ))  # fmt: skip
     return rows
 
 

@@ -1,8 +1,9 @@
 """What the search index holds for a client, and how a typed query is read.
 
 The index (`models.search_index`) keeps, per client, the phonetic keys of every word of
-their names (`models.translit`), their phone numbers as digits, and the numbers of their
-cases in two forms. `person_terms` and `numbers_terms` make those strings; `read_query`
+their names (`models.translit`), their phone numbers as digits, the numbers of their
+cases in two forms, and the users who may see them as volunteers. `person_terms`,
+`numbers_terms` and `users_terms` make those strings; `read_query`
 splits what someone typed into name words, digits and a case-number pattern. Pure
 functions, shared by the services, the demo loader and the migration that fills the index.
 """
@@ -20,6 +21,7 @@ from models.translit import name_tokens
 KYRGYZSTAN, RUSSIA_KAZAKHSTAN = "996", "7"
 MIN_PHONE_DIGITS = 3
 MAX_SERIAL_DIGITS = 7
+SERIAL_WIDTH = 5  # KG-2026-00042
 _PHONE_JUNK = re.compile(r"[\s\-\.\(\)/+]")
 # A case number as typed: optional prefix (as the setting allows: a Latin letter, then
 # letters or digits), the year, the serial.
@@ -94,6 +96,16 @@ def numbers_terms(numbers: Iterable[str]) -> str:
     return " ".join(tokens)
 
 
+def user_token(user_id: object) -> str:
+    """The index word for a user: "u" and the 32 hex digits of their id."""
+    return "u" + str(getattr(user_id, "hex", user_id)).replace("-", "").lower()
+
+
+def users_terms(user_ids: Iterable[object]) -> str:
+    """User terms of a client: who recorded them and who recorded or works on their cases."""
+    return " ".join(sorted({user_token(u) for u in user_ids if u}))
+
+
 @dataclass(frozen=True)
 class Query:
     """What someone typed, read for the index.
@@ -121,10 +133,14 @@ class Query:
 
     @property
     def serial(self) -> str:
-        """The digits read as a case's serial number without leading zeros ("" if too long)."""
-        if self.digits and not self.international and len(self.digits) <= MAX_SERIAL_DIGITS:
-            return str(int(self.digits))
-        return ""
+        """The digits read as a case's serial number without leading zeros, or "" when they
+        cannot be one (too long, international, or zero-padded beyond five digits)."""
+        digits = self.digits
+        if not digits or self.international or len(digits) > MAX_SERIAL_DIGITS:
+            return ""
+        if digits.startswith("0") and len(digits) > SERIAL_WIDTH:
+            return ""  # serials are padded to five digits: 055512 is a phone
+        return str(int(digits))
 
 
 def read_query(text: str) -> Query:
@@ -155,5 +171,5 @@ def read_query(text: str) -> Query:
 
 __all__ = [
     "Query", "case_terms", "numbers_terms", "person_terms", "phone_prefixes", "phone_tokens",
-    "read_query",
+    "read_query", "user_token", "users_terms",
 ]  # fmt: skip

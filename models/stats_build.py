@@ -114,6 +114,8 @@ class Assembly:
     linked: Linked
     specs: dict[str, list[TableSpec]] = field(default_factory=dict)  # by role
     figure_keys: dict[str, dict[str, Key]] = field(default_factory=dict)  # role → figure → key
+    counts: dict[str, PeriodCounts] = field(default_factory=dict)  # raw counts by role
+    trend: dict[str, int] = field(default_factory=dict)  # raw new cases by month
 
 
 # --- small helpers ------------------------------------------------------------------------
@@ -478,8 +480,8 @@ def assemble(
     """Protect and publish: `counts` by role ("current", "previous", "year_ago")."""
     for fold in (True, False):
         linked, specs, protection = _protected(counts, trend, trend_periods, vocab, k, fold)
-        small = protection.primary | protection.withheld
-        small |= {key for key in protection.unpublished if 1 <= linked.values[key] < k}
+        hidden = protection.primary | protection.withheld | protection.unpublished
+        small = {key for key in hidden if 1 <= linked.values[key] < k}
         if small <= set(protection.witness):
             break
     else:
@@ -536,4 +538,5 @@ def assemble(
                "closed": ("closed", counts[role].period.key)}
         for role in ROLES
     }  # fmt: skip
-    return Assembly(report("current", nested=True), protection, linked, specs, figure_keys)
+    return Assembly(report("current", nested=True), protection, linked, specs, figure_keys,
+                    dict(counts), dict(trend))  # fmt: skip

@@ -295,8 +295,9 @@ class Counter(SQLModel, table=True):
 
 
 class SearchEntry(SQLModel, table=True):
-    """The search index entry of a client: the keys of their names, their phone digits and
-    the numbers of their cases.
+    """The search index entry of a client: the keys of their names, their phone digits,
+    the numbers of their cases and the users who work on them (so a volunteer's search
+    asks the index for their own clients only).
 
     Written in the same transaction as the person or case it describes (see
     `models.search_index`). On SQLite the FTS5 table `search_fts` indexes these columns
@@ -312,6 +313,7 @@ class SearchEntry(SQLModel, table=True):
     name_key: str = Field(default="", sa_type=Text)
     phone_key: str = Field(default="", sa_type=Text)
     number_key: str = Field(default="", sa_type=Text)
+    user_key: str = Field(default="", sa_type=Text)
 
 
 class AuditEntry(SQLModel, table=True):

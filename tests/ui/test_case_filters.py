@@ -14,10 +14,11 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtTest import QTest
 from sqlalchemy import text
 
-from desktop.case_filters import ChoiceMenu, filters_from_text, filters_to_text
-from desktop.case_list_model import LatestReads, Superseded
+from desktop.case_filters import filters_from_text, filters_to_text
 from desktop.case_list_view import CaseListView
 from desktop.case_queries import ASSIGNED_ME, UNASSIGNED, CaseFilter
+from desktop.filter_widgets import ChoiceMenu
+from desktop.paged_query_model import LatestReads, Superseded
 from models.actor import Actor
 from models.vault import OpenVault
 from models.vocab import default_vocabularies

@@ -241,6 +241,17 @@ def test_each_filter_keeps_exactly_its_cases(world, filters):
     assert {r.id for r in read_all(world.db, query, limit=50)} == expected
 
 
+@pytest.mark.parametrize("sort", sorted(q.INDEXED_SORTS))
+def test_a_case_in_two_chosen_categories_shows_once(world, sort):
+    filters = q.CaseFilter(categories=frozenset(CATEGORIES))
+    both = [c for c in world.facts if len(c.categories) > 1]
+    assert both, "some cases have two of the chosen categories"
+    query = q.CaseListQuery(sort=sort, filters=filters, viewer=world.coordinator)
+    for walk in (False, True):
+        ids = [r.id for r in read_all(world.db, query, limit=4, walk=walk)]
+        assert len(ids) == len(set(ids)) == len(world.facts)
+
+
 def test_assignee_filter_names_users(world):
     volunteer = world.volunteer.user_id.hex
     filters = q.CaseFilter(assignees=frozenset({volunteer, q.UNASSIGNED, "not-a-uuid"}))

@@ -16,7 +16,7 @@ from PySide6.QtCore import QSettings, Qt
 from sqlalchemy import text
 
 from desktop import people_queries as pq
-from desktop.case_list_model import IdRole
+from desktop.paged_query_model import IdRole
 from desktop.people_view import PeopleModel, PeopleView
 from models import cases, people
 from models.actor import Actor

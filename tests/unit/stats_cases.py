@@ -245,6 +245,7 @@ def load(db, cases: list[FakeCase]) -> None:
                 birth_year=c.birth_year, phones=c.phones, oblast=c.oblast,
             )  # fmt: skip
             session.add(person)
+            session.flush()
             details = {}
             if c.indicators:
                 details["forced_labour_indicators"] = c.indicators

@@ -88,6 +88,16 @@ def test_name_and_phone_together_rank_first(db, actor, nurlan):
 
 
 def test_different_people_are_not_duplicates(db, actor, nurlan):
+    person, _case = nurlan
+    son = people.create_person(
+        db=db, actor=actor,
+        data={"family_name": "Жээнбеков", "given_name": "Айбек", "patronymic": "Нурлан уулу"},
+    )  # fmt: skip
+    found = dupes(db, actor, family_name="Жээнбеков", given_name="Нурлан")
+    assert [d.person_id for d in found] == [person.id]  # not the son: Нурлан is his father
+    assert [d.person_id for d in dupes(db, actor, family_name="Jeenbekov", given_name="Aibek")] == [
+        son.id
+    ]
     assert dupes(db, actor, family_name="Жээнбеков", given_name="Бакыт") == []
     assert dupes(db, actor, family_name="Токтогулов", given_name="Нурлан") == []
     assert dupes(db, actor, family_name="Жээнбеков", given_name="") == []  # one word only

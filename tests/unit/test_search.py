@@ -20,7 +20,7 @@ from models import cases, keyslots, migrate, people, retention
 from models.actor import Actor
 from models.db import Database, open_sqlcipher, open_url
 from models.search import search
-from models.search_keys import numbers_terms, person_terms
+from models.search_keys import numbers_terms, person_terms, users_terms
 from models.tables import Case, Person, SearchEntry, User
 
 NURLAN = {
@@ -61,17 +61,23 @@ def assert_index_exact(db: Database) -> None:
     with db.read() as s:
         entries = {e.person_id: e for e in s.exec(select(SearchEntry)).all()}
         numbers: dict[uuid.UUID, list[str]] = {}
-        for pid, number in s.exec(select(Case.person_id, Case.number)).all():
+        users: dict[uuid.UUID, list[uuid.UUID]] = {}
+        rows = s.exec(select(Case.person_id, Case.number, Case.assigned_user_id, Case.created_by))
+        for pid, number, assigned, creator in rows.all():
             numbers.setdefault(pid, []).append(number)
+            users.setdefault(pid, []).extend((assigned, creator))
         expected = {}
         for p in s.exec(select(Person)).all():
             name, phone = person_terms(
                 p.family_name, p.given_name, p.patronymic, p.latin_name, p.phones
             )
             number = numbers_terms(sorted(numbers.get(p.id, [])))
+            user = users_terms([p.created_by, *users.get(p.id, [])])
             if name or phone or number:
-                expected[p.id] = (name, phone, number)
-    actual = {pid: (e.name_key, e.phone_key, e.number_key) for pid, e in entries.items()}
+                expected[p.id] = (name, phone, number, user)
+    actual = {
+        pid: (e.name_key, e.phone_key, e.number_key, e.user_key) for pid, e in entries.items()
+    }
     assert actual == expected
 
 
@@ -94,7 +100,8 @@ def test_a_name_is_found_in_any_script_and_with_typos(db, actor, world, text):
     hits = find(db, actor, text)
     assert hits, text
     top = hits[0]
-    assert (top.kind, top.person_id, top.name) == ("person", nurlan.id, "Жээнбеков Нурлан Асан уулу")
+    assert (top.kind, top.person_id) == ("person", nurlan.id)
+    assert top.name == "Жээнбеков Нурлан Асан уулу"
     assert (top.case_id, top.case_number, top.case_count) == (case.id, case.number, 1)
     assert top.matched == "name" and 0 < top.score <= 100
 
@@ -172,7 +179,7 @@ def _volunteer(db) -> Actor:
 
 
 def test_a_volunteer_finds_only_the_clients_and_cases_they_work_on(db, actor, world):
-    nurlan, others, case = world
+    _nurlan, others, case = world
     volunteer = _volunteer(db)
     assert find(db, volunteer, "Жээнбеков") == []
     assert find(db, volunteer, "0555123456") == []
@@ -192,6 +199,33 @@ def test_a_volunteer_finds_only_the_clients_and_cases_they_work_on(db, actor, wo
     hidden = open_case(db, actor, others[1])
     assert [h.case_id for h in find(db, volunteer, hidden.number)] == []
     assert find(db, volunteer, "Асанов")[0].case_count == 1
+
+
+def test_a_volunteer_finds_a_client_once_a_case_is_assigned_to_them(db, actor, world):
+    nurlan, _others, case = world
+    volunteer = _volunteer(db)
+    assert find(db, volunteer, "Jeenbekov Nurlan") == []
+    cases.update_case(
+        db=db, actor=actor, case_id=case.id, version=case.version,
+        data={"assigned_user_id": volunteer.user_id},
+    )  # fmt: skip
+    hits = find(db, volunteer, "Jeenbekov Nurlan")
+    assert [(h.person_id, h.case_id) for h in hits] == [(nurlan.id, case.id)]
+    assert find(db, volunteer, "0555123456")[0].person_id == nurlan.id
+    assert_index_exact(db)
+
+
+def test_a_lagging_index_never_shows_a_client_to_the_wrong_volunteer(db, actor, world):
+    nurlan, _others, case = world
+    volunteer = _volunteer(db)
+    with db.write() as s:  # the entry claims the volunteer works on the client: it lies
+        s.execute(
+            update(SearchEntry)
+            .where(SearchEntry.person_id == nurlan.id)
+            .values(user_key=users_terms([volunteer.user_id]))
+        )
+    assert find(db, volunteer, "Jeenbekov Nurlan") == []
+    assert find(db, volunteer, case.number) == []
 
 
 def test_the_index_follows_renames_and_phone_changes(db, actor, world):
@@ -331,7 +365,7 @@ def test_the_migration_indexes_existing_people_and_cases(empty_db):
                 updated_at=now, version=1,
             ))  # fmt: skip
         for pid, number in ((ids[0], "KG-2025-00001"), (ids[0], "KG-2025-00007"),
-                            (ids[2], "KG-2024-00003")):  # fmt: skip
+                        (ids[2], "KG-2024-00003")):  # fmt: skip
             s.execute(CASES_0001.insert().values(
                 id=stored(uuid.uuid4()), number=number, person_id=stored(pid),
                 opened_on=now, status="new", risk_level="low", minor=False, consent_store=True,
@@ -345,6 +379,7 @@ def test_the_migration_indexes_existing_people_and_cases(empty_db):
     assert entries[ids[0]].name_key == "zhenbekov nurlan"
     assert entries[ids[0]].phone_key == "996555123456"
     assert entries[ids[0]].number_key == "kg202500001 1 kg202500007 7"
+    assert entries[ids[0]].user_key == ""  # nobody recorded: no volunteer finds them
     assert entries[ids[2]].name_key == "" and entries[ids[2]].number_key == "kg202400003 3"
     coordinator = Actor.system()
     with empty_db.read() as s:

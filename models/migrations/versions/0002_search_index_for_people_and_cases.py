@@ -5,10 +5,11 @@ Revises: 0001
 Create Date: 2026-11-21
 
 `search_entries` holds one row per client: the phonetic keys of their names, their phone
-digits and the numbers of their cases, as made by `models.search_keys`. SQLite indexes it
-with the FTS5 table `search_fts` (external content, kept in step by triggers); PostgreSQL
-with a GIN index over the weighted words of the three columns. Existing clients are
-indexed here in batches, before the full-text index is built in one pass.
+digits, the numbers of their cases and the users who recorded them or work on their cases,
+as made by `models.search_keys`. SQLite indexes it with the FTS5 table `search_fts`
+(external content, kept in step by triggers); PostgreSQL with a GIN index over the
+weighted words of the four columns. Existing clients are indexed here in batches, before
+the full-text index is built in one pass.
 """
 
 import json
@@ -26,17 +27,19 @@ BATCH = 20_000
 PG_VECTOR = (
     "(setweight(to_tsvector('simple'::regconfig, name_key), 'A') || "
     "setweight(to_tsvector('simple'::regconfig, phone_key), 'B') || "
-    "setweight(to_tsvector('simple'::regconfig, number_key), 'C'))"
+    "setweight(to_tsvector('simple'::regconfig, number_key), 'C') || "
+    "setweight(to_tsvector('simple'::regconfig, user_key), 'D'))"
 )
 FTS_TABLE = (
     "CREATE VIRTUAL TABLE search_fts USING fts5("
-    "name_key, phone_key, number_key, content='search_entries', content_rowid='id', "
+    "name_key, phone_key, number_key, user_key, content='search_entries', content_rowid='id', "
     "prefix='2 3', detail=column, columnsize=0)"
 )
-_NEW = "new.id, new.name_key, new.phone_key, new.number_key"
-_OLD = "'delete', old.id, old.name_key, old.phone_key, old.number_key"
-_INTO = "INSERT INTO search_fts(rowid, name_key, phone_key, number_key) VALUES"
-_OUT = "INSERT INTO search_fts(search_fts, rowid, name_key, phone_key, number_key) VALUES"
+_KEYS = "name_key, phone_key, number_key, user_key"
+_NEW = "new.id, new.name_key, new.phone_key, new.number_key, new.user_key"
+_OLD = "'delete', old.id, old.name_key, old.phone_key, old.number_key, old.user_key"
+_INTO = f"INSERT INTO search_fts(rowid, {_KEYS}) VALUES"
+_OUT = f"INSERT INTO search_fts(search_fts, rowid, {_KEYS}) VALUES"
 FTS_TRIGGERS = (
     f"CREATE TRIGGER search_entries_ai AFTER INSERT ON search_entries BEGIN "
     f"{_INTO} ({_NEW}); END",
@@ -55,6 +58,7 @@ def upgrade() -> None:
         sa.Column("name_key", sa.Text(), nullable=False),
         sa.Column("phone_key", sa.Text(), nullable=False),
         sa.Column("number_key", sa.Text(), nullable=False),
+        sa.Column("user_key", sa.Text(), nullable=False),
         sa.ForeignKeyConstraint(
             ["person_id"],
             ["people.id"],
@@ -92,28 +96,36 @@ def downgrade() -> None:
 
 def _backfill(bind: sa.Connection) -> None:
     """Index every existing client, in the order they were recorded, BATCH at a time."""
-    from models.search_keys import numbers_terms, person_terms
+    from models.search_keys import numbers_terms, person_terms, users_terms
 
     entries = sa.table(
         "search_entries",
-        *(sa.column(c) for c in ("person_id", "name_key", "phone_key", "number_key")),
-    )
+        *(sa.column(c) for c in ("person_id", "name_key", "phone_key", "number_key",
+                                 "user_key")),
+    )  # fmt: skip
     people = sa.table(
         "people",
         *(sa.column(c) for c in ("id", "family_name", "given_name", "patronymic", "latin_name")),
         sa.column("phones", sa.JSON()),
+        sa.column("created_by"),
         sa.column("created_at"),
     )
-    cases = sa.table("cases", sa.column("person_id"), sa.column("number"))
+    cases = sa.table(
+        "cases", *(sa.column(c) for c in ("person_id", "number", "assigned_user_id",
+                                          "created_by")),
+    )  # fmt: skip
     columns = [people.c[n] for n in ("id", "family_name", "given_name", "patronymic",
-                                     "latin_name", "phones")]  # fmt: skip
+                                     "latin_name", "phones", "created_by")]  # fmt: skip
     for rows in _in_batches(bind, people, columns):
         numbers: dict = {}
+        users: dict = {}
         ids = [row.id for row in rows]
-        for person_id, number in bind.execute(
-            sa.select(cases.c.person_id, cases.c.number).where(cases.c.person_id.in_(ids))
-        ):
+        for person_id, number, assigned, creator in bind.execute(
+            sa.select(cases.c.person_id, cases.c.number, cases.c.assigned_user_id,
+                      cases.c.created_by).where(cases.c.person_id.in_(ids))
+        ):  # fmt: skip
             numbers.setdefault(person_id, []).append(number)
+            users.setdefault(person_id, []).extend((assigned, creator))
         made = []
         for row in rows:
             phones = row.phones if isinstance(row.phones, list) else json.loads(row.phones or "[]")
@@ -121,10 +133,11 @@ def _backfill(bind: sa.Connection) -> None:
                 row.family_name, row.given_name, row.patronymic, row.latin_name, phones
             )
             number = numbers_terms(sorted(numbers.get(row.id, ())))
+            user = users_terms([row.created_by, *users.get(row.id, ())])
             if name or phone or number:
                 # Ids are copied as the driver read them (SQLite's stored text, a uuid on PG).
                 made.append({"person_id": row.id, "name_key": name, "phone_key": phone,
-                             "number_key": number})  # fmt: skip
+                             "number_key": number, "user_key": user})  # fmt: skip
         if made:
             bind.execute(entries.insert(), made)
 
