@@ -1,10 +1,10 @@
 """The main window's case commands: New case (Ctrl+N), Save (Ctrl+S), Close tab (Ctrl+W),
 Find (Ctrl+F), and opening a case from anywhere (a list, the search, the intake).
 
-`CaseActions` owns these menu actions, the intake dialog and the search dialog, and
-sends cases to the window's `CaseTabs`. The search dialog (`desktop.search_dialog`) is
-used when this build has it; without it, Find shows the People screen, whose filter
-finds clients by name or phone. A client chosen in the search opens their latest case.
+`CaseActions` owns these menu actions, the intake dialog and the search dialog
+(`desktop.search_dialog`), and sends cases to the window's `CaseTabs`. A case chosen in
+the search opens in its tab; a client chosen there opens their latest case (or, without
+one the user may see, the People screen).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QWidget
 from desktop.case_tabs import CaseTabs
 from desktop.case_workspace import CaseWorkspace
 from desktop.intake_dialog import IntakeDialog
+from desktop.search_dialog import SearchDialog
 from desktop.settings_general import run_for
 from models.case_view import latest_case_of
 from models.vault import OpenVault
@@ -40,7 +41,7 @@ class CaseActions(QObject):
         self.window, self.opened, self.tabs = window, opened, tabs
         self._show_screen = show_screen
         self.intake: IntakeDialog | None = None
-        self.search_dialog: QWidget | None = None
+        self.search_dialog: SearchDialog | None = None
         self.new_case_action = self._action("new_case_action", "Ctrl+N", self.new_case)
         self.save_action = self._action("save_case_action", "Ctrl+S", self.save_case)
         self.close_case_action = self._action("close_case_action", "Ctrl+W", self.close_case)
@@ -63,7 +64,7 @@ class CaseActions(QObject):
         self.update_enabled()
         if self.intake is not None:
             self.intake.retranslate()
-        if self.search_dialog is not None and hasattr(self.search_dialog, "retranslate"):
+        if self.search_dialog is not None:
             self.search_dialog.retranslate()
 
     def update_enabled(self) -> None:
@@ -117,15 +118,8 @@ class CaseActions(QObject):
         """Close the case in front, asking when it has unsaved changes (Ctrl+W)."""
         self.tabs.close_current()
 
-    def search(self) -> QWidget | None:
+    def search(self) -> SearchDialog:
         """Open the search (Ctrl+F); a case or client found there opens in a tab."""
-        try:
-            from desktop.search_dialog import SearchDialog
-        except ModuleNotFoundError as exc:
-            if exc.name != "desktop.search_dialog":
-                raise
-            self._show_screen("people")
-            return None
         if self.search_dialog is not None and self.search_dialog.isVisible():
             self.search_dialog.raise_()
             self.search_dialog.activateWindow()
@@ -138,7 +132,7 @@ class CaseActions(QObject):
         dialog.show()
         return dialog
 
-    def _search_closed(self, dialog: QWidget) -> None:
+    def _search_closed(self, dialog: SearchDialog) -> None:
         if self.search_dialog is dialog:
             self.search_dialog = None
         dialog.deleteLater()

@@ -19,32 +19,28 @@ from models import errors
 from models.stats_types import Period, StatsReport
 from translations import LANGUAGES, N_, _, current_language
 
-_KIND_NAMES = {"month": N_("month"), "quarter": N_("quarter"), "year": N_("year")}
-# --month/--quarter/--year: what each accepts, for the message when it does not fit.
+# --month/--quarter/--year: the shape each takes, its help and the message when it does not fit.
 _KINDS = {
-    "month": ("YYYY-MM", "2026-10"),
-    "quarter": ("YYYY-Qn", "2026-Q3"),
-    "year": ("YYYY", "2026"),
-}
+    "month": ("YYYY-MM", N_("the month to report, e.g. 2026-10"),
+              N_("“{text}” is not a month; write it like 2026-10.")),
+    "quarter": ("YYYY-Qn", N_("the quarter to report, e.g. 2026-Q3"),
+                N_("“{text}” is not a quarter; write it like 2026-Q3.")),
+    "year": ("YYYY", N_("the year to report, e.g. 2026"),
+             N_("“{text}” is not a year; write it like 2026.")),
+}  # fmt: skip
 
 
 def _period(args: argparse.Namespace, today: date) -> Period:
     """The period the arguments ask for (the last complete month by default)."""
     from models.stats import last_complete_month, parse_period
 
-    for kind, (_shape, example) in _KINDS.items():
+    for kind, (_shape, _help, wrong) in _KINDS.items():
         text = getattr(args, kind, None)
         if text is None:
             continue
         period = parse_period(text)
         if period.kind != kind:
-            raise errors.ValidationFailed(
-                {
-                    f"--{kind}": _("“{text}” is not a {kind}; write it like {example}.").format(
-                        text=text, kind=_(_KIND_NAMES[kind]), example=example
-                    )
-                }
-            )
+            raise errors.ValidationFailed({f"--{kind}": _(wrong).format(text=text)})
         return period
     return last_complete_month(today)
 
@@ -121,9 +117,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "report", help=_("make the statistics summary of a period (coordinators)")
     )
     when = report.add_mutually_exclusive_group()
-    for kind, (shape, _example) in _KINDS.items():
-        when.add_argument(f"--{kind}", metavar=shape, help=_("the {kind} to report").format(
-            kind=_(_KIND_NAMES[kind])))  # fmt: skip
+    for kind, (shape, help_text, _wrong) in _KINDS.items():
+        when.add_argument(f"--{kind}", metavar=shape, help=_(help_text))
     report.add_argument(
         "--k", type=int, default=DEFAULT_K,
         help=_("hide counts below this number (default {k})").format(k=DEFAULT_K),

@@ -3,20 +3,19 @@ and the case opened in its own tab once it is saved.
 
 The form is `forms/intake.yaml` shown by `FormView`; "Open the case" sends it to
 `forms.intake.submit_intake` in the background. Beside the form, the duplicates panel
-(when this build has `desktop.duplicates_panel`) looks for clients with a similar name
-or phone as they are typed; choosing one records the case for that client instead of a
-new one (their own fields in the form are then not used). What is typed is kept as an
+(`desktop.duplicates_panel`) looks for clients with a similar name or phone as they are
+typed; choosing one records the case for that client instead of a new one (the client's
+own fields in the form are then greyed out and not used). What is typed is kept as an
 encrypted draft while the dialog is open, offered back the next time after a crash, and
 hidden while the app is locked. Closing with something typed asks first.
 """
 
 from __future__ import annotations
 
-import importlib
 import uuid
 from typing import Any
 
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QDialog,
@@ -32,6 +31,7 @@ from desktop import case_prompts
 from desktop.case_drafts import DraftKeeper
 from desktop.case_message_bar import MessageBar
 from desktop.case_tab_details import jsonable
+from desktop.duplicates_panel import DuplicatesPanel
 from desktop.form_view import FormView
 from desktop.settings_general import describe, run_for
 from desktop.settings_users import local_time
@@ -39,21 +39,11 @@ from forms.intake import submit_intake
 from forms.loader import default_forms
 from models.drafts import INTAKE_KEY, DraftRecord
 from models.errors import ValidationFailed
+from models.people import require_person
+from models.records import get_or_404
+from models.tables import Person
 from models.vault import OpenVault
 from translations import _, current_language
-
-CHECK_DELAY_MS = 400
-
-
-def duplicates_panel_class() -> type[QWidget] | None:
-    """The duplicates panel, when this build has it."""
-    try:
-        module = importlib.import_module("desktop.duplicates_panel")
-    except ModuleNotFoundError as exc:
-        if exc.name != "desktop.duplicates_panel":
-            raise
-        return None
-    return getattr(module, "DuplicatesPanel", None)
 
 
 class IntakeDialog(QDialog):
@@ -90,22 +80,13 @@ class IntakeDialog(QDialog):
         bar.addWidget(self.new_person_button)
         self.person_bar.hide()
 
-        self.duplicates: Any = None
-        panel_class = duplicates_panel_class()
-        body: QWidget = self.view
-        if panel_class is not None:
-            self.duplicates = panel_class(opened, self)
-            self.duplicates.person_chosen.connect(self.choose_person)
-            splitter = QSplitter(self)
-            splitter.addWidget(self.view)
-            splitter.addWidget(self.duplicates)
-            splitter.setStretchFactor(0, 3)
-            splitter.setStretchFactor(1, 2)
-            body = splitter
-        self.check_timer = QTimer(self)
-        self.check_timer.setSingleShot(True)
-        self.check_timer.setInterval(CHECK_DELAY_MS)
-        self.check_timer.timeout.connect(self._check_duplicates)
+        self.duplicates = DuplicatesPanel(opened, self)
+        self.duplicates.person_chosen.connect(self.choose_person)
+        body = QSplitter(self)
+        body.addWidget(self.view)
+        body.addWidget(self.duplicates)
+        body.setStretchFactor(0, 3)
+        body.setStretchFactor(1, 2)
 
         self.ok_button = QPushButton(self)
         self.ok_button.setObjectName("open_new_case")
@@ -122,7 +103,7 @@ class IntakeDialog(QDialog):
         layout.addWidget(self.person_bar)
         layout.addWidget(body, 1)
         layout.addLayout(buttons)
-        self.resize(980 if self.duplicates is not None else 640, 720)
+        self.resize(980, 720)
 
         self.keeper = DraftKeeper(opened, key=INTAKE_KEY, state=self.draft_state, parent=self)
         self.keeper.enabled = False
@@ -156,8 +137,8 @@ class IntakeDialog(QDialog):
         if self._locked:
             return
         self.keeper.touch()
-        if self.duplicates is not None and self.existing_person is None:
-            self.check_timer.start()
+        if self.existing_person is None:
+            self.duplicates.check(self.view.all_values())  # it waits for the typing to pause
 
     def _draft_found(self, record: DraftRecord | None) -> None:
         if record is None or not record.data.get("values"):
@@ -188,6 +169,21 @@ class IntakeDialog(QDialog):
         if record is not None:
             self.view.set_values(record.data.get("values") or {})
             self._edited()
+            person_id = record.data.get("person_id")
+            if person_id:
+                self._restore_person(uuid.UUID(str(person_id)))
+
+    def _restore_person(self, person_id: uuid.UUID) -> None:
+        """Choose again the client on file that the draft was for (if still visible)."""
+        db, actor = self.opened.db, self.opened.actor
+
+        def work(_report):
+            with db.read() as session:
+                person = get_or_404(session, Person, person_id)
+                require_person(session, actor, person)
+                return person
+
+        run_for(self, work, self.choose_person, on_error=lambda _exc: None)
 
     def discard_offer(self) -> None:
         """Throw the kept draft away."""
@@ -198,10 +194,6 @@ class IntakeDialog(QDialog):
 
     # --- clients already on file ----------------------------------------------------------
 
-    def _check_duplicates(self) -> None:
-        if self.duplicates is not None and self.existing_person is None and not self._locked:
-            self.duplicates.check(self.view.all_values())
-
     def choose_person(self, person: Any) -> None:
         """Record the case for a client already on file (None: a new client after all)."""
         self.existing_person = person
@@ -211,6 +203,10 @@ class IntakeDialog(QDialog):
                 row.editor.widget.setEnabled(person is None)
         self.person_bar.setVisible(person is not None)
         self._show_person()
+        if person is None:
+            self.duplicates.check(self.view.all_values())
+        else:
+            self.duplicates.clear()
         self.keeper.touch()
 
     def _show_person(self) -> None:
@@ -289,7 +285,6 @@ class IntakeDialog(QDialog):
             event.ignore()
 
     def _finish(self) -> None:
-        self.check_timer.stop()
         self.keeper.timer.stop()
         if self.keeper.enabled and self.offer is None:
             self.keeper.flush()
@@ -306,8 +301,7 @@ class IntakeDialog(QDialog):
         self.cancel_button.setText(_("Cancel"))
         self.new_person_button.setText(_("A new client instead"))
         self.view.retranslate(current_language())
-        if self.duplicates is not None and hasattr(self.duplicates, "retranslate"):
-            self.duplicates.retranslate()
+        self.duplicates.retranslate()
         self._show_person()
         if self.offer is not None:
             self._show_offer()
@@ -322,6 +316,7 @@ class IntakeDialog(QDialog):
         self._keeper_was_enabled, self.keeper.enabled = self.keeper.enabled, False
         self.view.set_values({key: None for key in self.view.rows})
         self.person_label.clear()
+        self.duplicates.clear()
 
     def restore_after_unlock(self) -> None:
         """Bring back what was typed."""
@@ -331,3 +326,5 @@ class IntakeDialog(QDialog):
         self.view.set_values(stash.get("values") or {})
         self.keeper.enabled = self._keeper_was_enabled
         self._show_person()
+        if self.existing_person is None:
+            self.duplicates.check(self.view.all_values())

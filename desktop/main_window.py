@@ -51,6 +51,7 @@ from desktop.intake_dialog import IntakeDialog
 from desktop.lock import LockController
 from desktop.people_view import PeopleView
 from desktop.referrals_view import ReferralsView
+from desktop.search_dialog import SearchDialog
 from desktop.settings_view import SettingsView
 from desktop.startup import server_description
 from desktop.statistics_view import StatisticsView
@@ -396,7 +397,7 @@ class MainWindow(QMainWindow):
         """Open the intake (File → New case, Ctrl+N); the new case opens in a tab."""
         return self.cases.new_case()
 
-    def search(self) -> QWidget | None:
+    def search(self) -> SearchDialog:
         """Open the search (View → Find, Ctrl+F); a found case or client opens."""
         return self.cases.search()
 

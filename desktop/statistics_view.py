@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import os
 from datetime import date
 from html import escape
 from pathlib import Path
@@ -58,7 +57,7 @@ from models.permissions import has
 from models.settings import get_setting
 from models.stats_types import Cell, KeyFigure, Period, StatsReport, StatTable
 from models.vault import OpenVault
-from reports import charts
+from reports import charts, stats_tables
 from reports.fonts import FONT_DIR
 from reports.narrative import DocumentWords, key_findings
 from reports.summary_pdf import ROW_HEADERS, render_summary
@@ -534,7 +533,7 @@ class StatisticsView(QWidget):
             report_progress(0, 3)
             data = export_bytes(report, fmt, language)
             report_progress(1, 3)
-            write_file(path, data)
+            stats_tables.write_file(path, data)
             report_progress(2, 3)
             try:
                 stats.record_export(db=db, actor=actor, report=report, fmt=fmt, target=path,
@@ -589,28 +588,13 @@ def export_bytes(report: StatsReport, fmt: str, language: str) -> bytes:
     """The file contents of an export of `report` in `fmt` ("pdf", "csv", "xlsx", "json")."""
     if fmt == "pdf":
         return render_summary(report, language=language)
-    from reports import stats_tables  # written alongside; imported when a table is exported
-
-    if fmt == "csv":
-        return stats_tables.to_csv(report, language=language)
+    if fmt == "csv":  # one file: every table in long form, with its HXL row
+        return stats_tables.long_csv(report, language=language)
     if fmt == "xlsx":
-        return stats_tables.to_xlsx(report, language=language)
+        return stats_tables.xlsx_bytes(report, language=language)
     if fmt == "json":
-        return stats_tables.to_json(report)
+        return stats_tables.json_bytes(report, language=language)
     raise ValueError(fmt)
-
-
-def write_file(path: Path, data: bytes) -> None:
-    """Write `data` to `path` whole or not at all (a temporary file, then a rename)."""
-    temporary = path.with_name(f".{path.name}.part")
-    try:
-        with temporary.open("wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        temporary.replace(path)
-    finally:
-        temporary.unlink(missing_ok=True)
 
 
 def _clear(layout: QVBoxLayout | QHBoxLayout | QGridLayout) -> None:

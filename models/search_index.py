@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from operator import itemgetter
 
 from sqlalchemy import delete, insert, select, update
 from sqlmodel import Session
@@ -93,8 +94,9 @@ def demo_rows(people: Iterable[tuple], cases: Iterable[tuple]) -> list[tuple]:
         numbers.setdefault(person_id, []).append(case[_NUMBER])
         users.setdefault(person_id, []).extend((case[_ASSIGNED], case[_CASE_CREATOR]))
     rows = []
+    fields = itemgetter(*_PERSON_FIELDS)
     for row in people:
-        pid, family, given, patronymic, latin, phones = (row[i] for i in _PERSON_FIELDS)
+        pid, family, given, patronymic, latin, phones = fields(row)
         name, phone = person_terms(family, given, patronymic, latin, json.loads(phones))
         rows.append((
             pid, name, phone, numbers_terms(sorted(numbers.get(pid, ()))),

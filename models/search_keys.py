@@ -29,6 +29,8 @@ _NUMBER = re.compile(
     r"^\s*(?:([A-Za-z][A-Za-z0-9]{0,9}?)[\s\-/]*)?((?:19|20)\d\d)(?:[\s\-/]+(\d{0,7}))?\s*$"
 )
 _COMPACT = re.compile(r"[\W_]+")
+_STANDARD_PREFIX = re.compile(r"[A-Za-z][A-Za-z0-9]{0,9}\Z")
+_STANDARD_TAIL = re.compile(r".*-(?:19|20)\d\d-\d{1,7}\Z")
 _NOT_DIGIT = re.compile(r"[^0-9]+")
 
 
@@ -77,6 +79,11 @@ def phone_prefixes(query: Query) -> list[str]:
 
 def case_terms(number: str) -> str:
     """Number terms of a case "KG-2026-00042": its compact form and serial, "kg202600042 42"."""
+    parts = number.split("-")
+    if len(parts) == 3 and _STANDARD_PREFIX.match(parts[0]) and _STANDARD_TAIL.match(number):
+        compact = f"{parts[0]}{parts[1]}{parts[2]}".lower()  # the usual shape, made quickly
+        serial = str(int(parts[2]))
+        return compact if serial == compact else f"{compact} {serial}"
     compact = _COMPACT.sub("", number.casefold())
     match = _NUMBER.match(number)
     if match and match.group(3):
@@ -98,6 +105,8 @@ def numbers_terms(numbers: Iterable[str]) -> str:
 
 def user_token(user_id: object) -> str:
     """The index word for a user: "u" and the 32 hex digits of their id."""
+    if isinstance(user_id, str) and len(user_id) == 32:  # as SQLite stores it
+        return "u" + user_id.lower()
     return "u" + str(getattr(user_id, "hex", user_id)).replace("-", "").lower()
 
 

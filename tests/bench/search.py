@@ -21,6 +21,7 @@ from tests.bench.datasets import Dataset
 from tests.bench.harness import Row, median, p95
 
 SAMPLE_PEOPLE = 70
+BATCH = 20_000
 SEED = 7
 RAW_FTS = (
     "SELECT rowid FROM search_fts WHERE search_fts MATCH ? ORDER BY rowid DESC LIMIT 200"
@@ -173,6 +174,17 @@ def search_rows(ds: Dataset) -> list[Row]:
     return rows
 
 
+def _case_row(number, person_id, assigned, creator) -> list:
+    """A case row in `models.demo_rows.CASE_COLUMNS` order with the fields the index needs."""
+    from models.demo_rows import CASE_COLUMNS
+
+    row: list = [None] * len(CASE_COLUMNS)
+    for name, value in (("number", number), ("person_id", person_id),
+                        ("assigned_user_id", assigned), ("created_by", creator)):  # fmt: skip
+        row[CASE_COLUMNS.index(name)] = value
+    return row
+
+
 def index_build_rows(ds: Dataset) -> list[Row]:
     """Making every client's index row and building the FTS5 index in one pass (rolled
     back), beside the whole demo build; plus the migration's upgrade time, if any."""
@@ -181,7 +193,7 @@ def index_build_rows(ds: Dataset) -> list[Row]:
     import sqlcipher3
 
     from models import search_index
-    from models.search_keys import numbers_terms, person_terms
+    from models.demo_rows import PEOPLE_COLUMNS
 
     conn = sqlcipher3.connect(str(ds.db_path), isolation_level=None)
     try:
@@ -194,22 +206,35 @@ def index_build_rows(ds: Dataset) -> list[Row]:
             fill = search_index.BulkFill(cur)
             cur.execute("DELETE FROM search_entries")
             cur.execute("INSERT INTO search_fts(search_fts) VALUES ('delete-all')")
-            t0 = time.perf_counter()
-            numbers: dict[str, list[str]] = {}
-            for pid, number in cur.execute("SELECT person_id, number FROM cases"):
-                numbers.setdefault(pid, []).append(number)
-            batch = []
-            for pid, fam, giv, pat, lat, phones in cur.execute(
-                "SELECT id, family_name, given_name, patronymic, latin_name, phones "
-                "FROM people ORDER BY rowid"
-            ).fetchall():
-                name, phone = person_terms(fam, giv, pat, lat, json.loads(phones))
-                batch.append((pid, name, phone, numbers_terms(sorted(numbers.get(pid, ())))))
-            t_keys = time.perf_counter() - t0
+            t_keys = t_fts = 0.0
+            people_sql = f"SELECT rowid, {', '.join(PEOPLE_COLUMNS)} FROM people "
+            last = 0
+            while True:
+                people = cur.execute(
+                    people_sql + "WHERE rowid > ? ORDER BY rowid LIMIT ?", (last, BATCH)
+                ).fetchall()
+                if not people:
+                    break
+                last = people[-1][0]
+                people = [row[1:] for row in people]
+                ids = [row[0] for row in people]
+                marks = ", ".join("?" * len(ids))
+                cases = [
+                    _case_row(*row)
+                    for row in cur.execute(
+                        "SELECT number, person_id, assigned_user_id, created_by FROM cases "
+                        f"WHERE person_id IN ({marks})", ids
+                    ).fetchall()
+                ]  # fmt: skip
+                t0 = time.perf_counter()
+                rows = search_index.demo_rows(people, cases)
+                t1 = time.perf_counter()
+                fill.add(rows)
+                t_keys += t1 - t0
+                t_fts += time.perf_counter() - t1
             t1 = time.perf_counter()
-            fill.add(batch)
             fill.finish()
-            t_fts = time.perf_counter() - t1
+            t_fts += time.perf_counter() - t1
         finally:
             cur.execute("ROLLBACK")
     finally:

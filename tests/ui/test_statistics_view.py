@@ -82,7 +82,7 @@ def test_export_writes_the_file_and_an_audit_entry(qtbot, demo_vault, tmp_path, 
     view.export(fmt, target)
     qtbot.waitUntil(lambda: not view.busy, timeout=30_000)
     assert target.exists() and target.stat().st_size > 0
-    assert not list(tmp_path.glob(".*.part"))
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no half-written file
     data = target.read_bytes()
     if fmt == "pdf":
         assert data.startswith(b"%PDF")

@@ -8,10 +8,8 @@ unsaved text, closing a tab with unsaved changes, reopening from the case list, 
 
 from __future__ import annotations
 
-import importlib.util
 from datetime import date, timedelta
 
-import pytest
 from PySide6.QtCore import Qt
 from sqlmodel import select
 
@@ -55,44 +53,22 @@ def _intake(qtbot, window) -> object:
     return workspace
 
 
-def _find_by_latin(qtbot, window, case_id) -> bool:
-    """Find the case by the Latin spelling of its client's name; False when no search is
-    built into this version yet."""
-    if importlib.util.find_spec("desktop.search_dialog") is not None:
-        dialog = window.search()
-        found = []
-        dialog.case_requested.connect(found.append)
-        box = next(
-            w for name in ("query", "search_box", "search_edit")
-            if (w := getattr(dialog, name, None)) is not None
-        )  # fmt: skip
-        box.setText(LATIN)
-        qtbot.waitUntil(lambda: dialog_has_result(dialog, case_id, found), timeout=TIMEOUT)
-        return True
-    if importlib.util.find_spec("models.search") is not None:
-        from models import search
-
-        with window.opened.db.read() as session:
-            hits = search.search(session, window.opened.actor, LATIN)
-        hit = next(h for h in hits if h.case_id == case_id)
-        assert hit.matched == "name" and hit.name.startswith(FAMILY)
-        window.case_tabs.show_home()
-        window.cases.person_requested(hit.person_id)  # what choosing the client does
-        qtbot.waitUntil(lambda: window.case_tabs.current_workspace() is not None,
-                        timeout=TIMEOUT)  # fmt: skip
-        return True
-    return False
-
-
-def dialog_has_result(dialog, case_id, found) -> bool:
-    """Whether the search dialog lists `case_id` (then it is activated)."""
-    opener = getattr(dialog, "open_case", None)
-    if callable(opener):
-        try:
-            opener(case_id)
-        except (KeyError, ValueError, LookupError):
-            return False
-    return case_id in found
+def _find_by_latin(qtbot, window, case_id) -> None:
+    """Find the case with Ctrl+F by the Latin spelling of its client's Cyrillic name."""
+    window.case_tabs.show_home()
+    press(qtbot, window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    dialog = window.cases.search_dialog
+    assert dialog is not None and dialog.isVisible()
+    type_text(dialog.edit, LATIN)
+    qtbot.waitUntil(lambda: not dialog.busy and bool(dialog.hits), timeout=TIMEOUT)
+    with window.opened.db.read() as session:
+        client = session.get(Case, case_id).person_id
+    row = next(i for i, h in enumerate(dialog.hits) if h.person_id == client)
+    assert dialog.hits[row].name.startswith(FAMILY)
+    dialog.results.setCurrentItem(dialog.results.topLevelItem(row))
+    qtbot.keyClick(dialog.edit, Qt.Key.Key_Return)  # opens the client's latest case
+    qtbot.waitUntil(lambda: window.case_tabs.current_workspace() is not None, timeout=TIMEOUT)
+    assert window.case_tabs.current_workspace().case_id == case_id
 
 
 def test_a_whole_case_through_the_window(qtbot, window, demo_vault, answers):
@@ -101,17 +77,9 @@ def test_a_whole_case_through_the_window(qtbot, window, demo_vault, answers):
     case_id = workspace.case_id
     assert workspace.snapshot.person.given_name == GIVEN
     assert workspace.snapshot.case.status == "new"
-
     # 2. found again by a Latin spelling of the Cyrillic name
-    if not _find_by_latin(qtbot, window, case_id):
-        pytest.skip("search is not built yet: the rest runs in test_workflow_without_search")
+    _find_by_latin(qtbot, window, case_id)
     assert window.case_tabs.current_workspace() is workspace
-    _rest_of_the_day(qtbot, window, demo_vault, workspace, answers)
-
-
-def test_workflow_without_search(qtbot, window, demo_vault, answers):
-    """The same day, with the case found again through the case list instead of search."""
-    workspace = _intake(qtbot, window)
     _rest_of_the_day(qtbot, window, demo_vault, workspace, answers)
 
 

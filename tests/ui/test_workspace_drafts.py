@@ -243,3 +243,29 @@ def test_the_intake_is_hidden_and_kept_while_locked(qtbot, window, demo_vault):
     _try_password(qtbot, window, demo_vault_password())
     assert dialog.isVisible()
     assert dialog.view.editor("given_name").value() == "Гүлзат"
+
+
+def test_intake_can_record_the_case_for_a_client_on_file(qtbot, window, demo_vault):
+    with demo_vault.db.read() as session:
+        person = session.exec(select(Person).where(Person.family_name != "")).first()
+        people_before = len(session.exec(select(Person.id)).all())
+    dialog = window.new_case()
+    qtbot.waitUntil(lambda: dialog.keeper.enabled, timeout=TIMEOUT)
+    _fill_intake(qtbot, dialog, person.given_name, person.family_name)
+    panel = dialog.duplicates
+    qtbot.waitUntil(lambda: not panel.busy and bool(panel.cards), timeout=TIMEOUT)
+    card = next(c for c in panel.cards if c.person.id == person.id)
+    qtbot.mouseClick(card.open_button, Qt.MouseButton.LeftButton)
+    assert dialog.existing_person.id == person.id
+    assert dialog.person_bar.isVisible() and person.family_name in dialog.person_label.text()
+    assert not dialog.view.editor("given_name").widget.isEnabled()
+    record_state = dialog.draft_state()
+    assert record_state["person_id"] == str(person.id)
+    dialog.ok_button.click()
+    qtbot.waitUntil(lambda: window.intake is None, timeout=TIMEOUT)
+    workspace = window.case_tabs.current_workspace()
+    qtbot.waitUntil(lambda: workspace.snapshot is not None, timeout=TIMEOUT)
+    assert workspace.snapshot.person.id == person.id
+    assert workspace.snapshot.person_case_count >= 2
+    with demo_vault.db.read() as session:
+        assert len(session.exec(select(Person.id)).all()) == people_before

@@ -7,17 +7,27 @@ import uuid
 from datetime import date
 
 import pytest
+from alembic import command
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import inspect
 from sqlmodel import select
 
 from models.actor import Actor
 from models.errors import PermissionDenied, ValidationFailed
+from models.migrate import _config
 from models.periods import month, previous_period, quarter, trend_months, year, year_before
 from models.stats import compute_assembly, compute_report, record_export
 from models.stats_types import Cell
 from models.tables import AuditEntry
-from tests.unit.stats_cases import FakeCase, FakeReferral, case_sets, direct_counts, direct_trend, load
+from tests.unit.stats_cases import (
+    FakeCase,
+    FakeReferral,
+    case_sets,
+    direct_counts,
+    direct_trend,
+    load,
+)
 from tests.unit.test_suppression import check_published_equals_direct
 
 TABLE_KEYS = (
@@ -50,7 +60,7 @@ def _numbered(cases: list[FakeCase]) -> list[FakeCase]:
 @given(cases=case_sets(max_size=30),
        period=st.sampled_from((month(2026, 3), quarter(2026, 1), year(2025))),
        k=st.sampled_from((3, 5)))  # fmt: skip
-@settings(max_examples=12, deadline=None,
+@settings(max_examples=25, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                  HealthCheck.data_too_large])  # fmt: skip
 def test_sql_counts_equal_direct_counts_and_publish_them(db, actor, cases, period, k):
@@ -65,17 +75,18 @@ def test_sql_counts_equal_direct_counts_and_publish_them(db, actor, cases, perio
 
 
 def test_a_month_in_detail(db, actor):
+    forced = dict(sex="female", categories=["unpaid_wages", "forced_labour"],
+                  indicators=["deception", "isolation"], assistance=["legal_aid"])  # fmt: skip
+    closed = dict(opened_on=date(2026, 1, 20), closed_on=date(2026, 3, 3),
+                  closure_reason="resolved")  # fmt: skip
+    referral = FakeReferral("embassy", "accepted", date(2026, 3, 4), ["documents"])
     cases = _numbered(
         [_case() for _ in range(6)]
-        + [_case(sex="female", categories=["unpaid_wages", "forced_labour"],
-                 indicators=["deception", "isolation"], assistance=["legal_aid"])
-           for _ in range(5)]  # fmt: skip
+        + [_case(**forced) for _ in range(5)]
         + [_case(sex="female", birth_date=None, birth_year=None, oblast=None)]
         + [_case(consent=False), _case(consent=False, opened_on=date(2026, 1, 5))]
-        + [_case(opened_on=date(2026, 1, 20), closed_on=date(2026, 3, 3),
-                 closure_reason="resolved") for _ in range(5)]  # fmt: skip
-        + [_case(opened_on=date(2026, 2, 2), referrals=[
-            FakeReferral("embassy", "accepted", date(2026, 3, 4), ["documents"])])]
+        + [_case(**closed) for _ in range(5)]
+        + [_case(opened_on=date(2026, 2, 2), referrals=[referral])]
     )
     load(db, cases)
     asm = compute_assembly(db=db, actor=actor, period=month(2026, 3), today=date(2026, 4, 2))
@@ -147,3 +158,26 @@ def test_every_export_is_audited_with_its_parameters(db, actor):
     assert changes["start"] == "2026-01-01" and changes["end"] == "2026-03-31"
     with pytest.raises(ValueError):
         record_export(db=db, actor=actor, report=report, fmt="doc", target=None)
+
+
+STATS_INDEXES = {"cases": {"ix_cases_stats_opened", "ix_cases_stats_closed"},
+                 "referrals": {"ix_referrals_sent_on"}}  # fmt: skip
+
+
+def _indexes(db) -> dict[str, set[str]]:
+    with db.engine.connect() as conn:
+        found = inspect(conn)
+        return {t: {i["name"] for i in found.get_indexes(t)} for t in STATS_INDEXES}
+
+
+def test_migration_0004_adds_the_statistics_indexes_and_goes_down_and_up(db, actor):
+    load(db, _numbered([_case(), _case(consent=False)]))
+    assert all(STATS_INDEXES[t] <= names for t, names in _indexes(db).items())
+    with db._write_engine.begin() as conn:
+        command.downgrade(_config(conn), "0003")
+    assert not any(STATS_INDEXES[t] & names for t, names in _indexes(db).items())
+    with db._write_engine.begin() as conn:
+        command.upgrade(_config(conn), "head")
+    assert all(STATS_INDEXES[t] <= names for t, names in _indexes(db).items())
+    report = compute_report(db=db, actor=actor, period=month(2026, 3))
+    assert report.excluded_no_consent == 1
