@@ -295,7 +295,8 @@ def _number_hits(session: Session, actor: Actor, query: Query, limit: int) -> li
     if query.number_needs_prefix:
         prefix = str(get_setting(session, "case_number_prefix") or "")
         number = "".join(ch for ch in prefix.casefold() if ch.isalnum()) + number
-    found = candidates(session, actor, _safe_terms([Term("number_key", number)]))
+    terms = _safe_terms([Term("number_key", number)])
+    found = candidates(session, actor, terms, limit=limit)
     return _case_hits(session, actor, found, number, "")[:limit]
 
 

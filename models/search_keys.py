@@ -6,6 +6,8 @@ cases in two forms, and the users who may see them as volunteers. `person_terms`
 `numbers_terms` and `users_terms` make those strings; `read_query`
 splits what someone typed into name words, digits and a case-number pattern. Pure
 functions, shared by the services, the demo loader and the migration that fills the index.
+Existing databases hold what these functions made when their rows were written: a change
+to what they produce needs a migration that fills the index again.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ KYRGYZSTAN, RUSSIA_KAZAKHSTAN = "996", "7"
 MIN_PHONE_DIGITS = 3
 MAX_SERIAL_DIGITS = 7
 SERIAL_WIDTH = 5  # KG-2026-00042
+USER_DIGITS = 12
 _PHONE_JUNK = re.compile(r"[\s\-\.\(\)/+]")
 # A case number as typed: optional prefix (as the setting allows: a Latin letter, then
 # letters or digits), the year, the serial.
@@ -104,10 +107,12 @@ def numbers_terms(numbers: Iterable[str]) -> str:
 
 
 def user_token(user_id: object) -> str:
-    """The index word for a user: "u" and the 32 hex digits of their id."""
+    """The index word for a user: "u" and the first USER_DIGITS hex digits of their id.
+    (Two users sharing a word would only make a search check more rows: every result is
+    checked against the permissions again.)"""
     if isinstance(user_id, str) and len(user_id) == 32:  # as SQLite stores it
-        return "u" + user_id.lower()
-    return "u" + str(getattr(user_id, "hex", user_id)).replace("-", "").lower()
+        return "u" + user_id[:USER_DIGITS].lower()
+    return "u" + str(getattr(user_id, "hex", user_id)).replace("-", "")[:USER_DIGITS].lower()
 
 
 def users_terms(user_ids: Iterable[object]) -> str:
@@ -158,7 +163,7 @@ def read_query(text: str) -> Query:
     if not text:
         return Query(text)
     number = _NUMBER.match(text)
-    if number and (number.group(1) or number.group(3)):
+    if number and number.group(3):  # "KG-2026" alone would be every case of the year
         letters, year, serial = number.group(1) or "", number.group(2), number.group(3) or ""
         if serial and not serial.startswith("0") and len(serial) < 5:
             serial = serial.zfill(5)  # "KG-2026-42" is KG-2026-00042

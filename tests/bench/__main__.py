@@ -56,6 +56,7 @@ def main(argv=None) -> int:
     rows += __import__("tests.bench.letters", fromlist=["letter_rows"]).letter_rows(ds_small)
     rows += __import__("tests.bench.summary", fromlist=["summary_rows"]).summary_rows(ds_large)
     rows += __import__("tests.bench.stats", fromlist=["stats_rows"]).stats_rows(ds_large)
+    rows += __import__("tests.bench.search", fromlist=["bench_rows"]).bench_rows(ds_large)
     print_table(rows)
     print(f"\n(bench took {time.perf_counter() - started:.0f} s; ratios are value ÷ baseline)")
     return 0

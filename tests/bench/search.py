@@ -255,4 +255,9 @@ def index_build_rows(ds: Dataset) -> list[Row]:
     return rows
 
 
-__all__ = ["index_build_rows", "query_mix", "search_rows"]
+def bench_rows(ds: Dataset) -> list[Row]:
+    """Every search row of the bench table."""
+    return search_rows(ds) + index_build_rows(ds)
+
+
+__all__ = ["bench_rows", "index_build_rows", "query_mix", "search_rows"]

@@ -146,8 +146,9 @@ def test_a_case_is_found_by_its_number_or_serial(db, actor, world):
         assert [h.kind for h in hits][:1] == ["case"], text
         assert hits[0].case_id == case.id and hits[0].case_number == case.number, text
         assert hits[0].person_id == nurlan.id and hits[0].matched == "number"
-    both = find(db, actor, f"KG-{year}")
+    both = find(db, actor, f"KG-{year}-0000")
     assert {h.case_id for h in both} == {case.id, second.id}
+    assert find(db, actor, f"KG-{year}") == []  # every case of the year: not a search
     assert find(db, actor, f"KG-{year}-99999") == []
 
 
