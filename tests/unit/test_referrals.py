@@ -311,14 +311,16 @@ def test_an_inactive_institution_is_refused(db, actor):
 
 def test_referral_options_list_facts_consent_and_institutions(db, actor):
     case, institution = new_case(db, actor), new_institution(db)
-    new_institution(db, name_en="Closed office", active=False)
+    closed = new_institution(db, name_en="Closed office", active=False)
     options = referral_options(db=db, actor=actor, case_id=case.id)
     assert options.case_number == case.number and options.consent_refer is True
     assert options.may_override is True
     assert options.categories == ("unpaid_wages",)
     assert options.facts["employer"] == "ООО «СтройМонтаж»"
     assert options.facts["latin_name"] is None
-    assert [i.id for i in options.institutions] == [institution.id]
+    offered = [i.id for i in options.institutions]  # with the shipped ones, if any
+    assert institution.id in offered and closed.id not in offered
+    assert all(i.active for i in options.institutions)
 
 
 # --- status ------------------------------------------------------------------------
