@@ -233,6 +233,8 @@ class ReferralDialog(QDialog):
     def show_pages(self, pages: list[QImage]) -> None:
         """Show rendered pages in the preview (replacing what was there)."""
         for label in self.page_labels:
+            self.pages_layout.removeWidget(label)
+            label.hide()
             label.deleteLater()
         self.page_labels = []
         for image in pages:

@@ -42,7 +42,7 @@ from translations import N_, _
 log = logging.getLogger(__name__)
 
 OK_STYLE = "color: #1b6e20;"
-GENERAL_KEYS = ("organisation_name", "case_number_prefix", "lock_minutes")
+GENERAL_KEYS = ("organisation_name", "case_number_prefix", "lock_minutes", "attachment_max_mb")
 
 
 # --- shared pieces ---------------------------------------------------------------------
@@ -342,13 +342,20 @@ class GeneralPage(SettingsForm):
         self.lock.setObjectName("lock_minutes")
         self.lock.setRange(1, 120)
         self.lock.setMaximumWidth(160)
+        self.max_document = QSpinBox(self)
+        self.max_document.setObjectName("attachment_max_mb")
+        self.max_document.setRange(1, 200)
+        self.max_document.setMaximumWidth(160)
         self.intro = QLabel(self)
         self.intro.setWordWrap(True)
         self.form = QFormLayout()
         self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
         self.labels = [QLabel(self) for _key in GENERAL_KEYS]
         for label, key, field in zip(
-            self.labels, GENERAL_KEYS, (self.organisation, self.prefix, self.lock), strict=True
+            self.labels,
+            GENERAL_KEYS,
+            (self.organisation, self.prefix, self.lock, self.max_document),
+            strict=True,
         ):
             label.setBuddy(field)
             self.form.addRow(label, self.errors.wrap(key, field))
@@ -367,11 +374,17 @@ class GeneralPage(SettingsForm):
         self.intro.setText(_("These settings apply to everyone who works in this database."))
         for label, text in zip(
             self.labels,
-            (_("Organisation name:"), _("Case number prefix:"), _("Lock after idle:")),
+            (
+                _("Organisation name:"),
+                _("Case number prefix:"),
+                _("Lock after idle:"),
+                _("Largest document:"),
+            ),
             strict=True,
         ):
             label.setText(text)
         self.lock.setSuffix(" " + _("min"))
+        self.max_document.setSuffix(" " + _("MB"))
         self.prefix.setToolTip(
             _("Case numbers look like {example}.").format(example="KG-2026-00042")
         )
@@ -383,6 +396,7 @@ class GeneralPage(SettingsForm):
             "organisation_name": self.organisation.text().strip(),
             "case_number_prefix": self.prefix.text().strip(),
             "lock_minutes": self.lock.value(),
+            "attachment_max_mb": self.max_document.value(),
         }
 
     def after_save(self) -> None:
@@ -397,3 +411,4 @@ class GeneralPage(SettingsForm):
         self.organisation.setText(str(values.get("organisation_name") or ""))
         self.prefix.setText(str(values.get("case_number_prefix") or ""))
         self.lock.setValue(int(values.get("lock_minutes") or 5))
+        self.max_document.setValue(int(values.get("attachment_max_mb") or 20))

@@ -31,7 +31,7 @@ from models.errors import StaleEditError, ValidationFailed
 from models.permissions import require
 from models.records import apply_changes
 from models.settings import valid_retention_months
-from models.tables import Attachment, Case, CaseEvent, FollowUp, Person, Referral
+from models.tables import Attachment, Case, CaseEvent, Draft, FollowUp, Person, Referral
 from models.timeutil import utcnow
 from translations import _
 
@@ -212,6 +212,9 @@ def _blank_case_records(session: Session, case_ids: list[uuid.UUID]) -> None:
     )
     session.execute(
         delete(Attachment).where(Attachment.case_id.in_(case_ids)).execution_options(**quiet)
+    )
+    session.execute(  # unsaved editor text (drafts) is personal too
+        delete(Draft).where(Draft.case_id.in_(case_ids)).execution_options(**quiet)
     )
 
 

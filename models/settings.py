@@ -21,6 +21,8 @@ DEFAULTS: dict[str, Any] = {
     "case_number_prefix": DEFAULT_CASE_PREFIX,
     "demo": False,
     "lock_minutes": 5,
+    # Largest document a case may hold (see models.attachments), in megabytes.
+    "attachment_max_mb": 20,
     # Scheduled backups (see models.backup): target folder ("" = none), hours between
     # backups (0 = off) and how many backup files to keep in the folder.
     "backup_folder": "",
@@ -53,6 +55,10 @@ def check_setting(key: str, value: Any) -> Any:
         not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 120
     ):
         raise ValidationFailed({key: _("Choose between 1 and 120 minutes.")})
+    if key == "attachment_max_mb" and (
+        not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 200
+    ):
+        raise ValidationFailed({key: _("Choose between 1 and 200 MB.")})
     if key == "organisation_name":
         if not isinstance(value, str) or not value.strip() or len(value) > 200:
             raise ValidationFailed(

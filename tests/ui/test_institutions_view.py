@@ -3,10 +3,11 @@ shipped list, stale edits, and a volunteer's read-only directory (on an SQLCiphe
 
 from __future__ import annotations
 
+import pytest
 import shiboken6
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QLineEdit
-from sqlmodel import select
+from sqlmodel import delete, select
 
 from desktop.institution_dialog import InstitutionDialog, ShippedListDialog
 from desktop.institutions_view import STATE_ALL, STATE_INACTIVE, InstitutionsView
@@ -14,6 +15,14 @@ from models import institutions as inst
 from models.tables import AuditEntry, Institution
 from tests.ui.test_settings_support import MessageBoxes, other_user, screenshot, settle
 from translations import _, set_language
+
+
+@pytest.fixture(autouse=True)
+def _empty_directory(request):
+    """These tests start from an empty directory, as before "Update shipped list…"."""
+    if "real_vault" in request.fixturenames:
+        with request.getfixturevalue("real_vault").db.write() as session:
+            session.execute(delete(Institution))
 
 
 def _view(qtbot, opened) -> InstitutionsView:

@@ -47,9 +47,12 @@ def test_real_window_shows_the_organisation(qtbot, real_vault):
     assert win.count_label.text() == _("{count} cases").format(count=0)
 
 
-def test_navigation_lists_only_built_screens(window):
+def test_navigation_lists_every_screen_in_order(window):
     titles = [window.nav.item(row).text() for row in range(window.nav.count())]
-    assert titles == [_("Cases"), _("Settings")]
+    assert titles == [
+        _("Cases"), _("People"), _("Follow-ups"), _("Referrals"), _("Statistics"),
+        _("Institutions"), _("Settings"),
+    ]  # fmt: skip
     assert window.stack.currentWidget() is window.case_list
 
 

@@ -428,7 +428,9 @@ def test_upgrade_of_an_empty_database_creates_every_table(tmp_path):
         assert migrate.upgrade(db) is None  # a second upgrade is a no-op
         with db.engine.connect() as conn:
             tables = set(inspect(conn).get_table_names())
-        assert tables == set(SQLModel.metadata.tables) | {"alembic_version"}
+        fts = {t for t in tables if t.startswith("search_fts")}  # SQLite-only search index
+        assert "search_fts" in fts
+        assert tables - fts == set(SQLModel.metadata.tables) | {"alembic_version"}
         with db.read() as s:
             head = s.get(AuditHead, 1)
             assert (head.seq, head.hash) == (0, "0" * 64)
@@ -446,6 +448,7 @@ def test_upgrade_of_an_empty_postgresql_schema(pg_url):
         assert migrate.schema_state(db).state == "current"
         with db.engine.connect() as conn:
             tables = set(inspect(conn).get_table_names())
+        assert not any(t.startswith("search_fts") for t in tables)  # SQLite-only (FTS5)
         assert tables == set(SQLModel.metadata.tables) | {"alembic_version"}
     finally:
         db.close()
