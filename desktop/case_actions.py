@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QWidget
 
 from desktop.case_tabs import CaseTabs
 from desktop.case_workspace import CaseWorkspace
+from desktop.follow_up_proposals import offer_proposals
 from desktop.intake_dialog import IntakeDialog
 from desktop.search_dialog import SearchDialog
 from desktop.settings_general import run_for
@@ -106,7 +107,9 @@ class CaseActions(QObject):
 
     def _case_created(self, case_id: uuid.UUID) -> None:
         self.tabs.mark_stale()
-        self.open_case(case_id)
+        # The deadline rules may propose follow-ups from the intake's dates (entry, contract…).
+        workspace = self.open_case(case_id)
+        offer_proposals(self.window, self.opened, case_id, on_added=lambda _n: workspace.refresh())
 
     def save_case(self) -> None:
         """Save the case in front (Ctrl+S)."""

@@ -22,6 +22,7 @@ from desktop.case_section import CaseSection, SaveRun, SaveStep
 from desktop.form_view import FormView
 from forms.details import details_form, save_details, values_for
 from models.case_view import CaseSnapshot
+from models.deadlines import default_rules
 from models.vault import OpenVault
 from translations import N_, current_language
 
@@ -56,6 +57,7 @@ class DetailsTab(CaseSection):
         self.form = details_form()
         self.view = FormView(self.form, language=current_language(), parent=self)
         self.view.changed.connect(self.edited)
+        self.dates_changed = False  # the last save changed a date a deadline rule counts from
         self.baseline: dict[str, Any] = {k: jsonable(v) for k, v in self.view.all_values().items()}
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -105,6 +107,8 @@ class DetailsTab(CaseSection):
         if not edits:
             return None
         values = {k: v for k, v in self.view.all_values().items() if k in edits}
+        watched = default_rules().watched_fields | {"destination_country", "categories"}
+        self.dates_changed = any(key in watched for key in edits)
 
         def step(run: SaveRun) -> Any:
             case = save_details(

@@ -34,6 +34,7 @@ from desktop.case_tab_referrals import ReferralsTab
 from desktop.case_tab_summary import SummaryTab
 from desktop.case_tab_timeline import TimelineTab
 from desktop.case_workspace_drafts import WorkspaceDrafts
+from desktop.follow_up_proposals import offer_proposals
 from desktop.login_dialog import heading_label
 from desktop.settings_general import run_for
 from models.case_view import CaseSnapshot, load_case_snapshot
@@ -315,6 +316,10 @@ class CaseWorkspace(QWidget):
         )
         return True
 
+    def _proposals_added(self, _count: int) -> None:
+        """Follow-ups proposed by the deadline rules were added: show them."""
+        self.refresh()
+
     def _set_saving(self, saving: bool) -> None:
         self.saving = saving
         for section in self.sections:
@@ -334,6 +339,10 @@ class CaseWorkspace(QWidget):
         exc = outcome.error
         if exc is None:
             self.drafts.saved()
+            details = self.section("details")
+            if "details" in outcome.done and details.dates_changed:
+                details.dates_changed = False
+                offer_proposals(self, self.opened, self.case_id, on_added=self._proposals_added)
             finish(True)
             return
         if isinstance(exc, ValidationFailed) and outcome.failed_key is not None:

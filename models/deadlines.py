@@ -166,6 +166,11 @@ class RuleBook:
         """The rule with `code`, or None (a follow-up may name a rule removed since)."""
         return self._by_code.get(code) if code else None
 
+    @functools.cached_property
+    def watched_fields(self) -> frozenset[str]:
+        """The case fields (columns, or `details` keys) whose dates some rule counts from."""
+        return frozenset(rule.trigger.removeprefix("details.") for rule in self.rules)
+
     def for_country(self, country: str | None) -> list[Rule]:
         """The rules of a destination country (a vocabulary code such as "ru")."""
         if not country:

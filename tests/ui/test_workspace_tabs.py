@@ -238,3 +238,37 @@ def test_documents_add_refuse_save_copy_and_delete(
             select(CaseEvent.kind).where(CaseEvent.case_id == workspace.case_id)
         ).all()
     assert "document" in kinds
+
+
+def test_saving_an_entry_date_offers_the_rules_follow_ups(qtbot, window, demo_vault):
+    import shiboken6
+    from PySide6.QtWidgets import QApplication
+
+    from desktop.follow_up_proposals import ProposalsDialog
+
+    workspace = _open_new_case(qtbot, window)
+    details = workspace.section("details")
+    entry = date.today() - timedelta(days=3)
+    details.apply_edits({"destination_country": "ru", "entry_date": entry})
+    save(qtbot, workspace)
+
+    def dialog() -> ProposalsDialog | None:
+        found = [w for w in QApplication.topLevelWidgets() if isinstance(w, ProposalsDialog)]
+        return next((w for w in found if w.isVisible()), None)
+
+    qtbot.waitUntil(lambda: dialog() is not None, timeout=test_workspace.TIMEOUT)
+    proposals = dialog()
+    codes = {p.rule.code for p in proposals.ticked()}
+    assert codes and all(p.due_on > entry for p in proposals.ticked())
+    proposals.add_ticked()
+    qtbot.waitUntil(  # the dialog closes (and is deleted) once they are added
+        lambda: not shiboken6.isValid(proposals) or not proposals.isVisible(),
+        timeout=test_workspace.TIMEOUT,
+    )
+    with demo_vault.db.read() as session:
+        rules = set(
+            session.exec(
+                select(FollowUp.rule_code).where(FollowUp.case_id == workspace.case_id)
+            ).all()
+        )
+    assert codes <= rules
