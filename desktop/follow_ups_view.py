@@ -83,7 +83,6 @@ class FollowUpsModel(RowTableModel):
         super().__init__(parent)
         self.rows: list[GroupRow | FollowUpRow] = []
         self.today = date.today()
-        self._rules = default_rules()
 
     def set_lists(self, lists: FollowUpLists) -> None:
         """Show freshly read lists."""
@@ -114,7 +113,7 @@ class FollowUpsModel(RowTableModel):
             return self._group_cell(row, column, role)
         if role == FollowUpRole:
             return row
-        rule = self._rules.get(row.rule_code)
+        rule = default_rules().get(row.rule_code)  # read once, when first needed
         if role == Qt.ItemDataRole.DisplayRole:
             return self._text(row, rule, column)
         if role == Qt.ItemDataRole.ToolTipRole:
