@@ -110,6 +110,23 @@ def upgrade(db: Database, *, backup: bool = True) -> Path | None:
     copy = None
     if backup and state.state == "behind" and db.kind == "sqlcipher":
         copy = copy_aside(db, state.revision or "empty")
-    with db._write_engine.begin() as conn:
-        command.upgrade(_config(conn), "head")
+    with db._write_engine.connect() as conn:
+        # SQLite alters a table by copying it and dropping the old one, which a foreign key
+        # pointing at it forbids: as SQLite's own procedure says, foreign keys are switched
+        # off (outside the transaction) while the schema changes, then checked in full.
+        raw = conn.connection.dbapi_connection if conn.dialect.name == "sqlite" else None
+        if raw is not None:
+            raw.execute("PRAGMA foreign_keys = OFF")
+        try:
+            with conn.begin():
+                command.upgrade(_config(conn), "head")
+                if raw is not None:
+                    broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise errors.CorruptDatabaseError(
+                            _("The upgrade would break links between records; nothing was changed.")
+                        )
+        finally:
+            if raw is not None:
+                raw.execute("PRAGMA foreign_keys = ON")
     return copy
