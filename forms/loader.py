@@ -19,13 +19,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
-from yaml.constructor import ConstructorError
 
 from forms.schema import CORE_FIELDS, Condition, FieldDef, Form, Section, Text3
 from models.errors import KomokError
 from models.vocab import default_vocabularies
+from models.yaml_files import YamlFileProblem, read_yaml
 from translations import _
 
 FORMS_DIR = Path(__file__).resolve().parent
@@ -77,21 +76,6 @@ class FormSet:
         return self.details.field(key) or self.intake.field(key)
 
 
-# --- YAML ----------------------------------------------------------------------------------
-
-
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """A safe loader that rejects a key repeated in one mapping (PyYAML keeps the last)."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
-        seen: list[Any] = []
-        for key_node, _value in node.value:
-            key = self.construct_object(key_node, deep=deep)
-            if key in seen:
-                raise ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
-            seen.append(key)
-        return super().construct_mapping(node, deep=deep)
-
 
 def _where(loc: Sequence[Any], data: Any) -> str:
     """A readable place in a form file: `section 2 (client), field 1 (family_name).type`."""
@@ -133,23 +117,13 @@ def _describe(error: ValidationError, data: Any) -> str:
     return "; ".join(problems)
 
 
-def _yaml_problem(exc: yaml.YAMLError) -> str:
-    if isinstance(exc, yaml.MarkedYAMLError) and exc.problem_mark is not None:
-        mark = exc.problem_mark
-        return f"line {mark.line + 1}, column {mark.column + 1}: {exc.problem}"
-    return str(exc)
-
-
 def load_form_file(path: Path) -> Form:
     """Read and check one form file on its own (references to other files are checked by
     `load_forms`)."""
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)
-    except (OSError, UnicodeDecodeError) as exc:
-        raise FormError(path, _("cannot be read ({error})").format(error=exc)) from exc
-    except yaml.YAMLError as exc:
-        problem = _("is not valid YAML ({error})").format(error=_yaml_problem(exc))
-        raise FormError(path, problem) from exc
+        data = read_yaml(path)
+    except YamlFileProblem as exc:
+        raise FormError(path, str(exc)) from exc
     try:
         form = Form.model_validate(data)
     except ValidationError as exc:

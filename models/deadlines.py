@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import holidays
-import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -45,7 +44,8 @@ from models.permissions import require_case
 from models.records import get_or_404
 from models.tables import Case, FollowUp
 from models.timeline import add_follow_up
-from models.vocab import _UniqueKeyLoader, _yaml_problem, default_vocabularies
+from models.vocab import default_vocabularies
+from models.yaml_files import YamlFileProblem, read_yaml
 from resources import RESOURCES_DIR
 from translations import _, current_language
 
@@ -192,12 +192,9 @@ def _describe(error: ValidationError, where: str) -> str:
 
 def _load_file(path: Path) -> list[Rule]:
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)
-    except (OSError, UnicodeDecodeError) as exc:
-        raise RuleError(path, _("cannot be read ({error})").format(error=exc)) from exc
-    except yaml.YAMLError as exc:
-        problem = _("is not valid YAML ({error})").format(error=_yaml_problem(exc))
-        raise RuleError(path, problem) from exc
+        data = read_yaml(path)
+    except YamlFileProblem as exc:
+        raise RuleError(path, str(exc)) from exc
     try:
         parsed = _File.model_validate(data)
     except ValidationError as exc:

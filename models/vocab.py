@@ -15,11 +15,10 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Annotated, Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
-from yaml.constructor import ConstructorError
 
 from models.errors import KomokError
+from models.yaml_files import YamlFileProblem, read_yaml
 from resources import RESOURCES_DIR
 from translations import _
 
@@ -164,19 +163,6 @@ class _File(BaseModel):
     items: Annotated[list[_Item], Field(min_length=1)]
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """A safe loader that rejects a key repeated in one mapping (PyYAML keeps the last)."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
-        seen: list[Any] = []
-        for key_node, _value in node.value:
-            key = self.construct_object(key_node, deep=deep)
-            if key in seen:
-                raise ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
-            seen.append(key)
-        return super().construct_mapping(node, deep=deep)
-
-
 def _freeze(value: Any) -> Any:
     """Make a YAML value immutable: lists become tuples, mappings read-only."""
     if isinstance(value, list):
@@ -201,23 +187,12 @@ def _describe(error: ValidationError, data: Any) -> str:
     return "; ".join(parts)
 
 
-def _yaml_problem(exc: yaml.YAMLError) -> str:
-    """A one-line account of a YAML error, with its line and column when known."""
-    if isinstance(exc, yaml.MarkedYAMLError) and exc.problem_mark is not None:
-        mark = exc.problem_mark
-        return f"line {mark.line + 1}, column {mark.column + 1}: {exc.problem}"
-    return str(exc)
-
-
 def _load_file(path: Path) -> Vocabulary:
     """Read and check one vocabulary file."""
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)
-    except (OSError, UnicodeDecodeError) as exc:
-        raise VocabularyError(path, _("cannot be read ({error})").format(error=exc)) from exc
-    except yaml.YAMLError as exc:
-        problem = _("is not valid YAML ({error})").format(error=_yaml_problem(exc))
-        raise VocabularyError(path, problem) from exc
+        data = read_yaml(path)
+    except YamlFileProblem as exc:
+        raise VocabularyError(path, str(exc)) from exc
     try:
         parsed = _File.model_validate(data)
     except ValidationError as exc:
