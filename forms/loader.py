@@ -76,7 +76,6 @@ class FormSet:
         return self.details.field(key) or self.intake.field(key)
 
 
-
 def _where(loc: Sequence[Any], data: Any) -> str:
     """A readable place in a form file: `section 2 (client), field 1 (family_name).type`."""
     parts: list[str] = []
