@@ -17,7 +17,7 @@ from typing import Any
 
 from babel.dates import format_date
 from PySide6.QtCore import QModelIndex, QSettings, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtGui import QBrush, QColor, QFont, QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
@@ -242,13 +242,26 @@ class FollowUpsView(QWidget):
         layout.addWidget(self.table, 1)
         layout.addWidget(self.empty)
         self._lists: FollowUpLists | None = None
+        self._stale = True  # the lists need reading when the screen is next shown
         self.retranslate()
         self._update_buttons()
 
     # --- reading -------------------------------------------------------------------------
 
+    def showEvent(self, event: QShowEvent) -> None:
+        """Read the lists when the screen is shown and they are not up to date."""
+        super().showEvent(event)
+        if self._stale:
+            self.refresh()
+
     def refresh(self) -> None:
-        """Read the lists again in the background (today's date is taken now)."""
+        """Read the lists again in the background (today's date is taken now); while the
+        screen is hidden, only once it is shown (on a large database the read takes
+        seconds, and it would hold up the case list's reads behind it)."""
+        if not self.isVisible():
+            self._stale = True
+            return
+        self._stale = False
         if self.loading:
             self._pending = True
             return

@@ -3,7 +3,8 @@
 `PagedQueryModel` keeps only the pages the view has scrolled to: Qt asks `canFetchMore` /
 `fetchMore` when the user reaches the bottom, and the subclass reads the next page by
 keyset. The total comes from a separate COUNT, read after the first page so the rows show
-first. Reads run on the worker thread (`desktop.worker`); while one runs, `loading` is
+first; it runs on the worker's count lane, so scrolling never waits for it. Pages are read
+on the main worker thread (`desktop.worker`); while a read runs, `loading` is
 true and the rows already shown stay put. A newer read interrupts older ones still
 running in the database and makes their results be dropped (`LatestReads`). The case
 list (`case_list_model`) and the People screen (`people_view`) are built on it.
@@ -22,7 +23,7 @@ import shiboken6
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from sqlmodel import Session
 
-from desktop.worker import Report, run_in_background
+from desktop.worker import COUNTS, MAIN, Report, run_in_background
 from models.db import Database
 from models.errors import KomokError
 from translations import N_, _
@@ -266,7 +267,9 @@ class PagedQueryModel(QAbstractTableModel):
                 self.load_failed.emit(_(self.failure_message).format(error=exc))
 
         self._set_busy(counting, True)
-        run_in_background(None, work, on_done=done, on_error=failed)
+        run_in_background(
+            None, work, on_done=done, on_error=failed, lane=COUNTS if counting else MAIN
+        )
 
     def _set_busy(self, counting: bool, busy: bool) -> None:
         before = self.loading

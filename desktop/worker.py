@@ -24,31 +24,36 @@ REPORT_INTERVAL = 0.05  # seconds between progress signals; the last step always
 
 # Tasks still running; holding them here keeps their Python objects alive until they end.
 _running: set[BackgroundTask] = set()
-_pool: list[QThreadPool] = []
+_pools: dict[str, QThreadPool] = {}
+
+MAIN = "main"  # reads and writes the user waits for, in the order they were asked
+COUNTS = "counts"  # slow counts shown beside a list ("Counting cases…")
 
 
-def background_pool() -> QThreadPool:
-    """The one worker thread all background work shares, made on first use.
+def background_pool(lane: str = MAIN) -> QThreadPool:
+    """The worker thread of one lane, made on first use.
 
-    One long-lived thread, not Qt's global pool: work runs in order (as SQLite writes do
-    anyway), and each database engine keeps exactly one extra connection for it, which
-    matters because the SQLCipher dialect keeps one connection per thread.
+    Each lane is one long-lived thread, not Qt's global pool: its work runs in order (as
+    SQLite writes do anyway) and keeps one database connection busy at most. Counts have
+    their own lane so that a count over a million cases never holds up the next page of
+    the list it counts (SQLite readers do not block each other).
     """
-    if not _pool:
-        pool = QThreadPool()
+    pool = _pools.get(lane)
+    if pool is None:
+        pool = _pools[lane] = QThreadPool()
         pool.setMaxThreadCount(1)
         pool.setExpiryTimeout(-1)
-        _pool.append(pool)
-    return _pool[0]
+    return pool
 
 
 def wait_for_background(timeout_ms: int = -1) -> bool:
-    """Block until background work has finished (before closing the database it reads).
+    """Block until background work of every lane has finished (before closing the
+    database it reads).
 
     Results still queued for the UI thread are delivered later, or dropped with their
-    receivers. Returns False if the work was still running after `timeout_ms`.
+    receivers. Returns False if work was still running after `timeout_ms` (per lane).
     """
-    return background_pool().waitForDone(timeout_ms) if _pool else True
+    return all([pool.waitForDone(timeout_ms) for pool in list(_pools.values())])
 
 
 class _Bridge(QObject):
@@ -88,9 +93,11 @@ class BackgroundTask(QObject):
         on_error: Callable[[BaseException], None],
         progress_label: str | None,
         cancellable: bool,
+        lane: str = MAIN,
     ) -> None:
         super().__init__()
         self._on_done, self._on_error = on_done, on_error
+        self._lane = lane
         self._cancelled = threading.Event()
         self._last_report = 0.0
         self._running = True
@@ -120,7 +127,7 @@ class BackgroundTask(QObject):
 
     def _start(self) -> None:
         _running.add(self)
-        background_pool().start(self._runnable)
+        background_pool(self._lane).start(self._runnable)
 
     def _report(self, done: int, total: int) -> bool:
         """Called in the worker thread: pass progress on (throttled), say whether to go on."""
@@ -179,12 +186,14 @@ def run_in_background(
     on_error: Callable[[BaseException], None],
     progress_label: str | None = None,
     cancellable: bool = False,
+    lane: str = MAIN,
 ) -> BackgroundTask:
     """Run `fn(report)` in the background; `on_done(result)` / `on_error(exc)` on the UI thread.
 
     With `progress_label`, a progress dialog (modal to `parent`) shows while the work runs
     and moves with `report(done, total)`; with `cancellable` it has a Cancel button, after
-    which `report` returns False. `fn` must not touch widgets.
+    which `report` returns False. `fn` must not touch widgets. `lane` picks the worker
+    thread (`MAIN`, or `COUNTS` for counts that may take seconds).
     """
     task = BackgroundTask(
         parent,
@@ -193,6 +202,7 @@ def run_in_background(
         on_error=on_error,
         progress_label=progress_label,
         cancellable=cancellable,
+        lane=lane,
     )
     task._start()
     return task

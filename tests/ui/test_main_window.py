@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import uuid
 from datetime import date
 from pathlib import Path
@@ -73,6 +74,31 @@ def test_table_reads_one_page_and_counts_all(qtbot, window):
     assert not model.canFetchMore()
     ids = {model.index(row, 0).data(CaseIdRole) for row in range(model.rowCount())}
     assert len(ids) == DEMO_CASES and all(isinstance(i, uuid.UUID) for i in ids)
+
+
+def test_next_page_does_not_wait_for_a_slow_count(qtbot, window, monkeypatch):
+    """Counting a million cases takes seconds; scrolling meanwhile still reads pages."""
+    model = window.case_list.model
+    release = threading.Event()
+    counted = model.count
+
+    def slow_count(session, query):
+        release.wait(20)
+        return counted(session, query)
+
+    monkeypatch.setattr(model, "count", slow_count)
+    try:
+        model.refresh()
+        qtbot.waitUntil(lambda: not model.reading_page and model.rowCount() > 0, timeout=10_000)
+        assert model.counting
+        before = model.rowCount()
+        model.fetchMore()
+        qtbot.waitUntil(lambda: model.rowCount() > before, timeout=10_000)
+        assert model.counting  # the page came while the count was still under way
+    finally:
+        release.set()
+    qtbot.waitUntil(lambda: not model.counting, timeout=20_000)
+    assert model.total == DEMO_CASES
 
 
 def test_default_order_is_newest_first(window, demo_vault):
