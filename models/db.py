@@ -92,6 +92,37 @@ class Database:
             session.close()
 
     @contextmanager
+    def snapshot_reads(self, n: int) -> Iterator[list[Session]]:
+        """`n` read sessions that all see the same committed data, for one piece of work
+        split across threads (one session per thread; sessions are not thread-safe).
+
+        SQLite (WAL): a reader's snapshot is taken at its first read, so each session
+        reads once while this connection holds the write lock (`BEGIN IMMEDIATE`): no
+        change can be committed in between. PostgreSQL: the first session exports its
+        REPEATABLE READ snapshot and the others import it.
+        """
+        sessions = [Session(self.engine, expire_on_commit=False) for _ in range(max(n, 1))]
+        try:
+            if self.kind == "postgresql":
+                rr = {"isolation_level": "REPEATABLE READ"}
+                first = sessions[0].connection(execution_options=rr)
+                snapshot = first.exec_driver_sql("SELECT pg_export_snapshot()").scalar_one()
+                for session in sessions[1:]:
+                    conn = session.connection(execution_options=rr)
+                    conn.exec_driver_sql(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
+            else:
+                with self._write_engine.connect() as lock, lock.begin():
+                    for session in sessions:
+                        session.connection().exec_driver_sql("SELECT count(*) FROM sqlite_master")
+                    lock.rollback()
+            yield sessions
+        except sa_exc.DBAPIError as exc:
+            raise self._translated(exc) from exc
+        finally:
+            for session in sessions:
+                session.close()
+
+    @contextmanager
     def write(self) -> Iterator[Session]:
         """A session in one transaction, committed when the block ends without error."""
         session = Session(self._write_engine, expire_on_commit=False)
@@ -115,7 +146,16 @@ class Database:
         return error or exc
 
     def close(self) -> None:
-        """Close every connection."""
+        """Close every connection; on SQLite first let it refresh the query planner's
+        statistics where they are out of date (`PRAGMA optimize`, as SQLite advises
+        before closing: quick, it samples, and usually does nothing)."""
+        if self.kind == "sqlcipher":
+            try:
+                with self.engine.connect() as conn:
+                    conn.exec_driver_sql("PRAGMA optimize")
+                    conn.commit()
+            except sa_exc.SQLAlchemyError:
+                pass  # a locked, read-only or damaged database keeps its old statistics
         self.engine.dispose()
 
 

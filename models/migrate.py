@@ -126,6 +126,10 @@ def upgrade(db: Database, *, backup: bool = True) -> Path | None:
                         raise errors.CorruptDatabaseError(
                             _("The upgrade would break links between records; nothing was changed.")
                         )
+            if raw is not None:
+                # New indexes have no statistics yet: without them the query planner
+                # guesses, and may prefer a worse index (sampled, so quick on 1M cases).
+                raw.execute("PRAGMA optimize = 0x10002")
         finally:
             if raw is not None:
                 raw.execute("PRAGMA foreign_keys = ON")

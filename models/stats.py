@@ -23,6 +23,7 @@ column of a one-way table is "count".
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 
@@ -99,13 +100,17 @@ def compute_assembly(
         "year_ago": year_before(period),
     }
     months = trend_months(period)
-    with db.read() as session:
-        if db.kind == "postgresql":
-            # One snapshot for every query, so totals and their parts agree.
-            session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
-        counts = {role: fetch_counts(session, p, vocab) for role, p in periods.items()}
-        trend = fetch_trend(session, months)
-        organisation = str(get_setting(session, "organisation_name") or "")
+    roles = list(periods)
+    # The periods are counted side by side, each on its own connection, all reading one
+    # snapshot, so that totals and their parts agree (open(before) + new − closed = open).
+    with db.snapshot_reads(len(roles) + 1) as sessions:
+        organisation = str(get_setting(sessions[-1], "organisation_name") or "")
+        with ThreadPoolExecutor(max_workers=len(sessions), thread_name_prefix="stats") as pool:
+            jobs = {role: pool.submit(fetch_counts, sessions[i], periods[role], vocab)
+                    for i, role in enumerate(roles)}  # fmt: skip
+            trend_job = pool.submit(fetch_trend, sessions[-1], months)
+            counts = {role: job.result() for role, job in jobs.items()}
+            trend = trend_job.result()
     return assemble(
         counts,
         trend,

@@ -62,6 +62,8 @@ _p = Person.__table__.c
 _cc = CaseCategory.__table__.c
 _r = Referral.__table__.c
 _i = Institution.__table__.c
+_cc2 = CaseCategory.__table__.alias("other_category")
+ASSISTANCE, INDICATOR = "assistance", "indicator"  # the kinds of codes of the details query
 
 
 @dataclass
@@ -181,8 +183,14 @@ def period_queries(dialect: str, period: Period, vocab: Vocabularies) -> dict[st
         .where(_opened_in(period))
         .group_by(_c.destination_country, _c.destination_region, _c.sector)
     )
+    # Categories by sex; for trafficking, also how many of those cases are forced labour
+    # too, so the forced-labour case count (either category) needs no pass of its own.
+    both = and_(
+        _cc.code == FORCED_LABOUR_CATEGORIES[1],
+        exists().where(_cc2.c.case_id == _c.id, _cc2.c.code == FORCED_LABOUR_CATEGORIES[0]),
+    )
     categories = (
-        select(_cc.code, _p.sex, func.count())
+        select(_cc.code, _p.sex, func.count(), func.sum(case((both, 1), else_=0)))
         .select_from(
             Case.__table__.join(CaseCategory.__table__, _cc.case_id == _c.id).join(
                 Person.__table__, _p.id == _c.person_id
@@ -191,35 +199,75 @@ def period_queries(dialect: str, period: Period, vocab: Vocabularies) -> dict[st
         .where(_opened_in(period))
         .group_by(_cc.code, _p.sex)
     )
-    forced_cases = select(func.count()).where(_opened_in(period), _forced_labour_case())
-    if dialect == "postgresql":
-        ind = _json_codes(dialect, _c.details, "forced_labour_indicators")
-        forced_only = [_forced_labour_case()]
-    else:  # SQLite would parse every case's details first: only read a forced-labour one's
-        forced_details = case((_forced_labour_case(), _c.details), else_=None)
-        ind = _json_codes(dialect, forced_details, "forced_labour_indicators")
-        forced_only = []
-    indicators = (
-        select(cast(ind.c.value, String), func.count(distinct(_c.id)))
-        .select_from(Case.__table__)
-        .join(ind, true())
-        .where(_opened_in(period), *forced_only)
-        .group_by(*_positions(1))
-    )
-    own = _json_codes(dialect, _c.details, "assistance")
+    # What was given (`details["assistance"]` and the services of accepted referrals) and
+    # the forced-labour indicators of forced-labour cases, in one read of the details.
     ref_services = _referral_services(dialect)
-    given = union_all(
-        select(_c.id.label("case_id"), cast(own.c.value, String).label("code"))
-        .select_from(Case.__table__)
-        .join(own, true())
-        .where(_opened_in(period)),
-        select(_c.id.label("case_id"), cast(ref_services.c.value, String).label("code"))
+    from_referrals = (
+        select(
+            _c.id.label("case_id"),
+            literal(ASSISTANCE, String).label("kind"),
+            cast(ref_services.c.value, String).label("code"),
+        )
         .select_from(Case.__table__.join(Referral.__table__, _r.case_id == _c.id))
         .join(ref_services, true())
-        .where(_opened_in(period), _r.status.in_(REFERRAL_GIVES_ASSISTANCE)),
-    ).subquery("given")
-    assistance = select(given.c.code, func.count(distinct(given.c.case_id))).group_by(
-        given.c.code
+        # The status is hidden from the planner (coalesce) so that it reads the period's
+        # cases and their referrals, not every accepted referral ever written.
+        .where(
+            _opened_in(period),
+            func.coalesce(_r.status, _r.status).in_(REFERRAL_GIVES_ASSISTANCE),
+        )
+    )
+    if dialect == "postgresql":
+        own = _json_codes(dialect, _c.details, "assistance")
+        ind = _json_codes(dialect, _c.details, "forced_labour_indicators")
+        from_details = [
+            select(
+                _c.id.label("case_id"),
+                literal(ASSISTANCE, String).label("kind"),
+                cast(own.c.value, String).label("code"),
+            )
+            .select_from(Case.__table__)
+            .join(own, true())
+            .where(_opened_in(period)),
+            select(
+                _c.id.label("case_id"),
+                literal(INDICATOR, String).label("kind"),
+                cast(ind.c.value, String).label("code"),
+            )
+            .select_from(Case.__table__)
+            .join(ind, true())
+            .where(_opened_in(period), _forced_labour_case()),
+        ]
+    else:  # SQLite: one walk over each case's (small) details; forced labour tested last
+        tree = func.json_tree(_c.details).table_valued("path", "type", "value")
+        kind = case(
+            (tree.c.path == "$.assistance", literal(ASSISTANCE, String)),
+            else_=literal(INDICATOR, String),
+        )
+        from_details = [
+            select(
+                _c.id.label("case_id"), kind.label("kind"), cast(tree.c.value, String).label("code")
+            )
+            .select_from(Case.__table__)
+            .join(tree, true())
+            .where(
+                _opened_in(period),
+                tree.c.type == "text",
+                or_(
+                    tree.c.path == "$.assistance",
+                    # SQLite quotes a key with "_" in a path; older versions did not.
+                    and_(
+                        tree.c.path.in_(
+                            ["$.forced_labour_indicators", '$."forced_labour_indicators"']
+                        ),
+                        _forced_labour_case(),
+                    ),
+                ),
+            )
+        ]
+    given = union_all(*from_details, from_referrals).subquery("given")
+    details = select(given.c.kind, given.c.code, func.count(distinct(given.c.case_id))).group_by(
+        given.c.kind, given.c.code
     )
     referrals = (
         select(_i.kind, _r.status, func.count())
@@ -253,9 +301,7 @@ def period_queries(dialect: str, period: Period, vocab: Vocabularies) -> dict[st
         "people": people,
         "places": places,
         "categories": categories,
-        "forced_labour_cases": forced_cases,
-        "indicators": indicators,
-        "assistance": assistance,
+        "details": details,
         "referrals": referrals,
         "closed": closed,
         "standing": standing,
@@ -321,18 +367,23 @@ def fetch_counts(session, period: Period, vocab: Vocabularies) -> PeriodCounts:
         out.country[code("country", country)] += n
         out.region[code("region", region)] += n
         out.sector[code("sector", sector)] += n
-    for category, sex, n in run("categories"):
+    both = 0
+    for category, sex, n, with_forced in run("categories"):
         sex = code.sex(sex)
         out.category_sex[(code("category", category, missing=OTHER), sex)] += n
-    out.forced_labour_cases = int(session.execute(queries["forced_labour_cases"]).scalar_one())
-    for indicator, n in run("indicators"):
-        known = code.known("forced_labour_indicator", indicator)
-        if known is not None:
-            out.indicators[known] += n
-    for kind, n in run("assistance"):
-        known = code.known("assistance", kind)
-        if known is not None:
-            out.assistance[known] += n
+        if category in FORCED_LABOUR_CATEGORIES:
+            out.forced_labour_cases += n
+            both += int(with_forced or 0)
+    out.forced_labour_cases -= both  # cases with both categories were counted twice
+    for kind, value, n in run("details"):
+        if kind == INDICATOR:
+            known = code.known("forced_labour_indicator", value)
+            if known is not None:
+                out.indicators[known] += n
+        else:
+            known = code.known("assistance", value)
+            if known is not None:
+                out.assistance[known] += n
     for kind, status, n in run("referrals"):
         out.referrals[(code("institution_kind", kind, missing=OTHER),
                        code("referral_status", status, missing=OTHER))] += n  # fmt: skip

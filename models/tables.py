@@ -70,6 +70,8 @@ class Person(Mutable, table=True):
     """A client: the migrant (or family member) a case is about."""
 
     __tablename__ = "people"
+    # Statistics look clients up by id for these only (migration 0007).
+    __table_args__ = (Index("ix_people_stats", "id", "sex", "birth_date", "birth_year", "oblast"),)
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     family_name: str = Field(default="", max_length=100)
@@ -104,6 +106,8 @@ class Case(Mutable, table=True):
             "id",
         ),
         Index("ix_cases_stats_closed", "closed_on", "consent_stats", "opened_on", "closure_reason"),
+        # Referrals' cases looked up for their consent (migration 0007).
+        Index("ix_cases_id_consent", "id", "consent_stats"),
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
