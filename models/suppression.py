@@ -38,6 +38,7 @@ INF = float("inf")
 SEARCH_BUDGET = 3000  # search nodes per attempt; more is tried before giving up
 QUICK_BUDGET = 400
 PATIENCE = 300  # search nodes spent looking for a cheaper move once one is found
+MOVE_SIZES = (4, 8, 16, None)  # cells a move may change, round by round (None: any)
 
 
 @dataclass(frozen=True)
@@ -152,8 +153,7 @@ class _Search:
         index = {key: i for i, key in enumerate(self.keys)}
         self.value = [problem.values[key] for key in self.keys]
         self.cost = [
-            problem.weights[key] * max(v, 1)
-            for key, v in zip(self.keys, self.value, strict=True)
+            problem.weights[key] * max(v, 1) for key, v in zip(self.keys, self.value, strict=True)
         ]
         self.eqs = [
             sorted(((index[key], c) for key, c in eq.items()), key=lambda t: self.cost[t[0]])
@@ -254,14 +254,25 @@ class _Search:
         return seen
 
     def _best_move(self, x: int, *, extend: bool, budget: int) -> dict[int, int] | None:
-        """The cheapest ±1 move changing cell x (cost: cells newly hidden), or None."""
+        """The cheapest ±1 move changing cell x (cost: cells newly hidden), or None.
+
+        Moves with few cells are looked for first (iterative deepening on the size): a
+        depth-first search left free to grow follows cheap cells from table to table
+        and may close its loop only through a headline total, while a short loop that
+        hides a few more mid-sized cells nearby is far cheaper. The best move found so
+        far bounds the searches for larger ones.
+        """
         best: list = [INF, None]
-        for step in (1, -1):
-            if not self._allowed(x, step, extend=False):
-                continue
-            found = _MoveSearch(self, x, step, extend=extend, budget=budget, bound=best[0]).run()
-            if found is not None and found[0] < best[0]:
-                best = list(found)
+        for size in MOVE_SIZES:
+            for step in (1, -1):
+                if not self._allowed(x, step, extend=False):
+                    continue
+                search = _MoveSearch(
+                    self, x, step, extend=extend, budget=budget, bound=best[0], max_cells=size
+                )
+                found = search.run()
+                if found is not None and found[0] < best[0]:
+                    best = list(found)
         return best[1]
 
     def broken_inequality(self, move: Mapping[int, int]) -> int | None:
@@ -277,8 +288,9 @@ class _MoveSearch:
     """Depth-first branch and bound for one move: balance every relation a change touches."""
 
     def __init__(self, owner: _Search, x: int, step: int, *, extend: bool, budget: int,
-                 bound: float) -> None:  # fmt: skip
+                 bound: float, max_cells: int | None = None) -> None:  # fmt: skip
         self.o, self.extend, self.budget = owner, extend, budget
+        self.max_cells = max_cells if max_cells is not None else INF
         self.move: dict[int, int] = {x: step}
         self.residual: dict[int, int] = {}
         for e, c in owner.eqs_of[x]:
@@ -295,6 +307,9 @@ class _MoveSearch:
             return
         self.budget -= 1
         o = self.o
+        if len(self.move) >= self.max_cells and (self.unbalanced or o.broken_inequality(self.move)
+                                                 is not None):  # fmt: skip
+            return  # the move would need more cells than this round allows
         if self.unbalanced:
             # Balance a relation: change one more of its cells the other way.
             e = min(self.unbalanced, key=lambda q: (len(o.eqs[q]), q))

@@ -12,9 +12,12 @@ and that zeros stay visible.
 
 from __future__ import annotations
 
+import gzip
 import itertools
+import json
 import math
 from collections.abc import Mapping
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -25,6 +28,8 @@ from models.stats_build import COUNT, OTHER, Assembly, assemble
 from models.stats_types import Cell
 from models.suppression import Linked
 from tests.unit.stats_cases import VOCAB, case_sets, direct_counts, direct_trend
+
+DATA = Path(__file__).parent / "data"
 
 K_VALUES = st.sampled_from((3, 5, 5, 11))
 LINEAR_TWO_WAY = ("age_band_by_sex", "referrals_by_kind_outcome")
@@ -289,6 +294,72 @@ def test_a_lone_small_cell_needs_a_rectangle():
     check_witnesses(L.values, protection, 5, eqs, [])
 
 
+def test_a_column_of_ones_is_protected_without_hiding_the_headline_total():
+    """Seven age bands × sex, the "unknown sex" column all ones (so its cells can only
+    move with its total), the sex totals shared with a second table, the grand total
+    (the report's headline "new cases") shared with an oblast table. The cheap proof is
+    a short loop through the sex totals; the headline total stays published (a free
+    depth-first search once closed its loop through it)."""
+    k = 5
+    men = [15, 80, 200, 168, 115, 54, 28]
+    women = [6, 41, 109, 98, 59, 20, 19]
+    unknown = [1] * 7
+    oblasts = [58, 63, 66, 68, 88, 107, 170, 173, 226]
+    L = Linked(k)
+    new = L.cell("new", sum(men) + sum(women) + 7, 40.0)
+    sexes = {"m": L.cell(("sex", "m"), sum(men), 10.0),
+             "f": L.cell(("sex", "f"), sum(women), 10.0),
+             "u": L.cell(("sex", "u"), 7, 10.0)}  # fmt: skip
+    eqs = [{new: -1, **{key: 1 for key in sexes.values()}}]
+    L.equal(new, sexes.values())
+    for col, values in (("m", men), ("f", women), ("u", unknown)):
+        cells = [L.cell(("age", band, col), v) for band, v in enumerate(values)]
+        L.equal(sexes[col], cells)
+        eqs.append({sexes[col]: -1, **{c: 1 for c in cells}})
+    rows = []
+    for band in range(7):
+        row = [("age", band, col) for col in "mfu"]
+        total = L.cell(("age", band, "all"), sum(L.values[c] for c in row), 2.0)
+        L.equal(total, row)
+        eqs.append({total: -1, **{c: 1 for c in row}})
+        rows.append(total)
+    L.equal(new, rows)
+    eqs.append({new: -1, **{r: 1 for r in rows}})
+    places = [L.cell(("oblast", i), v) for i, v in enumerate(oblasts)]
+    L.equal(new, places)
+    eqs.append({new: -1, **{c: 1 for c in places}})
+    protection = L.protect()
+    assert protection.primary == {("age", band, "u") for band in range(7)}
+    assert new not in protection.secondary
+    assert not protection.withheld
+    check_witnesses(L.values, protection, k, eqs, [])
+
+
+def test_a_demo_month_keeps_its_headline_figures():
+    """The cells and relations of a real report (October 2026 of a 20,000-case demo: three
+    periods, the trend, every table; saved from `compute_assembly`). Its sex-unknown
+    column of the age table is all ones, and a depth-first search left free to grow once
+    closed its proof through "new cases" and "closed", hiding both headline figures."""
+    raw = json.loads(gzip.decompress((DATA / "suppression_demo_month.json.gz").read_bytes()))
+    keys = [tuple(k) if isinstance(k, list) else k for k in raw["keys"]]
+    L = Linked(raw["k"])
+    for key, value, weight in zip(keys, raw["values"], raw["weights"], strict=True):
+        L.cell(key, value, weight)
+    unpublished = {}
+    for i, low, high in raw["unpublished"]:
+        L.unpublished[keys[i]] = unpublished[keys[i]] = (low, high)
+    eqs = [{keys[i]: c for i, c in eq} for eq in raw["equations"]]
+    ineqs = [{keys[i]: c for i, c in q} for q in raw["inequalities"]]
+    for terms in eqs:
+        L.linear(terms)
+    for terms in ineqs:
+        L.at_least(terms)
+    protection = L.protect()
+    for headline in (("new", "2026-10"), ("closed", "2026-10"), ("open", "2026-10")):
+        assert not protection.hidden(headline), headline
+    check_witnesses(L.values, protection, raw["k"], eqs, ineqs, unpublished)
+
+
 def test_k_below_three_is_refused():
     with pytest.raises(ValueError):
         Linked(2)
@@ -304,15 +375,23 @@ def _assemble(cases, period, k) -> tuple[Assembly, dict]:
                "year_ago": year_before(period)}  # fmt: skip
     counts = {role: direct_counts(cases, p) for role, p in periods.items()}
     months = trend_months(period)
-    asm = assemble(counts, direct_trend(cases, months), months, vocab=VOCAB, k=k,
-                   organisation="Test NGO", generated_on=period.end, software_version="t")
+    asm = assemble(
+        counts,
+        direct_trend(cases, months),
+        months,
+        vocab=VOCAB,
+        k=k,
+        organisation="Test NGO",
+        generated_on=period.end,
+        software_version="t",
+    )
     return asm, counts  # fmt: skip
 
 
 def _expected_row(counter, spec, row: str, col: str):
     """The direct count behind a published cell, folding included."""
     key = row if col == COUNT else (row, col)
-    get = (lambda r: counter.get(r if col == COUNT else (r, col), 0))  # noqa: E731
+    get = lambda r: counter.get(r if col == COUNT else (r, col), 0)  # noqa: E731
     if row == OTHER and spec.folded:
         return get(OTHER) + sum(get(r) for r in spec.folded)
     return counter.get(key, 0)
@@ -377,8 +456,11 @@ def check_published_equals_direct(asm: Assembly, counts) -> None:
 
 
 @given(case_sets(max_size=45), PERIODS, K_VALUES)
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow,
-                                                                   HealthCheck.data_too_large])
+@settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 def test_reports_from_random_cases_publish_direct_counts_and_hide_nothing_recoverable(
     cases, period, k
 ):  # fmt: skip
@@ -398,8 +480,8 @@ def test_small_categories_fold_into_other_when_that_shows_more():
                          categories=["registration"], indicators=[], assistance=[])
                 for _ in range(n)]  # fmt: skip
 
-    cases = case("trade", 30) + case("construction", 12) + case("transport", 2) + case(
-        "hospitality", 3
+    cases = (
+        case("trade", 30) + case("construction", 12) + case("transport", 2) + case("hospitality", 3)
     )
     asm, _counts = _assemble(cases, month(2026, 3), 5)
     sector = asm.report.table("sector")
