@@ -106,8 +106,8 @@ class Case(Mutable, table=True):
             "id",
         ),
         Index("ix_cases_stats_closed", "closed_on", "consent_stats", "opened_on", "closure_reason"),
-        # Referrals' cases looked up for their consent (migration 0007).
-        Index("ix_cases_id_consent", "id", "consent_stats"),
+        # A case looked up by id for these only: referrals' statistics, follow-ups (0007).
+        Index("ix_cases_id_lookup", "id", "status", "consent_stats", "assigned_user_id"),
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
