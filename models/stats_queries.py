@@ -199,69 +199,55 @@ def period_queries(dialect: str, period: Period, vocab: Vocabularies) -> dict[st
         .where(_opened_in(period))
         .group_by(_cc.code, _p.sex)
     )
+
     # What was given (`details["assistance"]` and the services of accepted referrals) and
     # the forced-labour indicators of forced-labour cases, in one read of the details.
-    ref_services = _referral_services(dialect)
-    from_referrals = (
-        select(
-            _c.id.label("case_id"),
-            literal(ASSISTANCE, String).label("kind"),
-            cast(ref_services.c.value, String).label("code"),
+    def coded(kind, codes, source, *where):
+        """(case, kind, code) for each code of the table-valued `codes` of `source`."""
+        return (
+            select(
+                _c.id.label("case_id"),
+                kind.label("kind"),
+                cast(codes.c.value, String).label("code"),
+            )
+            .select_from(source)
+            .join(codes, true())
+            .where(_opened_in(period), *where)
         )
-        .select_from(Case.__table__.join(Referral.__table__, _r.case_id == _c.id))
-        .join(ref_services, true())
+
+    assistance, indicator = literal(ASSISTANCE, String), literal(INDICATOR, String)
+    from_referrals = coded(
+        assistance,
+        _referral_services(dialect),
+        Case.__table__.join(Referral.__table__, _r.case_id == _c.id),
         # The status is hidden from the planner (coalesce) so that it reads the period's
         # cases and their referrals, not every accepted referral ever written.
-        .where(
-            _opened_in(period),
-            func.coalesce(_r.status, _r.status).in_(REFERRAL_GIVES_ASSISTANCE),
-        )
+        func.coalesce(_r.status, _r.status).in_(REFERRAL_GIVES_ASSISTANCE),
     )
     if dialect == "postgresql":
-        own = _json_codes(dialect, _c.details, "assistance")
-        ind = _json_codes(dialect, _c.details, "forced_labour_indicators")
         from_details = [
-            select(
-                _c.id.label("case_id"),
-                literal(ASSISTANCE, String).label("kind"),
-                cast(own.c.value, String).label("code"),
-            )
-            .select_from(Case.__table__)
-            .join(own, true())
-            .where(_opened_in(period)),
-            select(
-                _c.id.label("case_id"),
-                literal(INDICATOR, String).label("kind"),
-                cast(ind.c.value, String).label("code"),
-            )
-            .select_from(Case.__table__)
-            .join(ind, true())
-            .where(_opened_in(period), _forced_labour_case()),
+            coded(assistance, _json_codes(dialect, _c.details, "assistance"), Case.__table__),
+            coded(
+                indicator,
+                _json_codes(dialect, _c.details, "forced_labour_indicators"),
+                Case.__table__,
+                _forced_labour_case(),
+            ),
         ]
     else:  # SQLite: one walk over each case's (small) details; forced labour tested last
         tree = func.json_tree(_c.details).table_valued("path", "type", "value")
-        kind = case(
-            (tree.c.path == "$.assistance", literal(ASSISTANCE, String)),
-            else_=literal(INDICATOR, String),
-        )
+        kind = case((tree.c.path == "$.assistance", assistance), else_=indicator)
+        # SQLite quotes a key with "_" in a path; older versions did not.
+        indicators = ["$.forced_labour_indicators", '$."forced_labour_indicators"']
         from_details = [
-            select(
-                _c.id.label("case_id"), kind.label("kind"), cast(tree.c.value, String).label("code")
-            )
-            .select_from(Case.__table__)
-            .join(tree, true())
-            .where(
-                _opened_in(period),
+            coded(
+                kind,
+                tree,
+                Case.__table__,
                 tree.c.type == "text",
                 or_(
                     tree.c.path == "$.assistance",
-                    # SQLite quotes a key with "_" in a path; older versions did not.
-                    and_(
-                        tree.c.path.in_(
-                            ["$.forced_labour_indicators", '$."forced_labour_indicators"']
-                        ),
-                        _forced_labour_case(),
-                    ),
+                    and_(tree.c.path.in_(indicators), _forced_labour_case()),
                 ),
             )
         ]
