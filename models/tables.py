@@ -169,7 +169,10 @@ class FollowUp(Mutable, table=True):
     """Something to do on a case by a date, proposed by a deadline rule or set by hand."""
 
     __tablename__ = "follow_ups"
-    __table_args__ = (Index("ix_follow_ups_open_due", "done_on", "due_on"),)
+    # Open follow-ups by due date, with what the lists join and filter on (migration 0007).
+    __table_args__ = (
+        Index("ix_follow_ups_open_due_case", "done_on", "due_on", "case_id", "assigned_user_id"),
+    )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     case_id: uuid.UUID = Field(
