@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from sqlmodel import Session, select
 
 from models import audit
@@ -37,6 +36,7 @@ from models.tables import Institution
 from models.timeutil import utcnow
 from models.validation import validate
 from models.vocab import default_vocabularies
+from models.yaml_files import YamlFileProblem, read_yaml
 from resources import RESOURCES_DIR
 from translations import _
 
@@ -102,8 +102,8 @@ def load_shipped_institutions(path: Path | None = None) -> list[dict[str, Any]]:
     """
     path = Path(path) if path is not None else INSTITUTIONS_FILE
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        data = read_yaml(path)
+    except YamlFileProblem as exc:
         raise InstitutionsFileError(path, str(exc)) from exc
     items = data.get("items") if isinstance(data, dict) else None
     if not isinstance(items, list) or not items:

@@ -22,11 +22,10 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-import yaml
-
 from models.errors import KomokError
 from models.referral_facts import FACT_KEYS, FactWording
 from models.vocab import default_vocabularies
+from models.yaml_files import YamlFileProblem, read_yaml
 from resources import RESOURCES_DIR
 from translations import _, current_language
 
@@ -112,11 +111,9 @@ class LetterCommon:
 
 def _read(path: Path) -> Any:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise LetterTemplateError(path, _("cannot be read ({error})").format(error=exc)) from exc
-    except (UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise LetterTemplateError(path, _("is not valid YAML ({error})").format(error=exc)) from exc
+        return read_yaml(path)
+    except YamlFileProblem as exc:
+        raise LetterTemplateError(path, str(exc)) from exc
 
 
 def _text(path: Path, data: Mapping[str, Any], key: str, *, empty: bool = False) -> str:
