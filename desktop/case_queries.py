@@ -274,28 +274,34 @@ def _probe(session: Session, matching: Select, cap: int) -> int:
     return int(session.execute(capped).scalar_one())
 
 
-def _sample_matches(session: Session, query: CaseListQuery, sample: int) -> int:
-    """How many of the first `sample` cases in the query's order match its filters.
-
-    The cases are read from the order's index (with the filters it answers itself) and
-    tested one by one, as `walked_page_keys` does: the cost is `sample` tests, however
-    rare or common the matches are.
-    """
+def _stretch(query: CaseListQuery, after: tuple[Any, ...] | None, size: int):
+    """The next `size` cases in the query's order after `after` (a subquery of their sort
+    keys), read from the order's index with only the filters that index answers, so no
+    planner can prefer another index and sort everything."""
     keys = _sort_keys(query.sort)
-    walked = (
-        select(*keys)
-        .select_from(Case)
-        .where(*_seek_conditions(query))
-        .order_by(*_ordered(keys, query.descending))
-        .limit(sample)
-        .subquery("sampled")
-    )
-    kept = (
-        select(func.count())
+    stretch = select(*keys).select_from(Case).where(*_seek_conditions(query))
+    if after is not None:
+        stretch = stretch.where(after_condition(keys, after, query.descending))
+    return stretch.order_by(*_ordered(keys, query.descending)).limit(size).subquery("walked")
+
+
+def _kept(walked, query: CaseListQuery) -> Select:
+    """The cases of a stretch that match every filter (tested one by one)."""
+    return (
+        select(*walked.c)
         .select_from(walked.join(Case, Case.id == walked.c.id))
         .where(*filter_conditions(query, walk=True))
     )
-    return int(session.execute(kept).scalar_one())
+
+
+def _sample_matches(session: Session, query: CaseListQuery, sample: int) -> int:
+    """How many of the first `sample` cases in the query's order match its filters.
+
+    Tested as `walked_page_keys` tests a stretch: the cost is `sample` tests, however
+    rare or common the matches are.
+    """
+    kept = _kept(_stretch(query, None, sample), query).subquery("kept")
+    return int(session.execute(select(func.count()).select_from(kept)).scalar_one())
 
 
 def _starting_points(query: CaseListQuery) -> list[Select]:
@@ -415,26 +421,16 @@ def walked_page_keys(
 ) -> list[tuple[Any, ...]]:
     """The next page's sort keys, found by walking the order's index in stretches.
 
-    Each stretch is the next run of cases in the order, read from the order's index with
-    only the filters that index answers (so no planner can prefer another index and sort
-    everything); the other filters then keep what they match among that stretch.
-    Stretches grow until the page is full or the cases run out. Only for `INDEXED_SORTS`.
+    Each stretch is the next run of cases in the order (`_stretch`); the other filters
+    then keep what they match among that stretch (`_kept`). Stretches grow until the
+    page is full or the cases run out. Only for `INDEXED_SORTS`.
     """
-    keys = _sort_keys(query.sort)
-    seek = _seek_conditions(query)
-    conditions = filter_conditions(query, walk=True)
     found: list[tuple[Any, ...]] = []
     position, size = after, WALK_CHUNK
     while len(found) < limit:
-        stretch = select(*keys).select_from(Case).where(*seek)
-        if position is not None:
-            stretch = stretch.where(after_condition(keys, position, query.descending))
-        stretch = stretch.order_by(*_ordered(keys, query.descending))
-        walked = stretch.limit(size).subquery("walked")
+        walked = _stretch(query, position, size)
         kept = (
-            select(*walked.c)
-            .select_from(walked.join(Case, Case.id == walked.c.id))
-            .where(*conditions)
+            _kept(walked, query)
             .order_by(*_ordered(list(walked.c), query.descending))
             .limit(limit - len(found))
         )
